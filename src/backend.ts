@@ -1,0 +1,125 @@
+/**
+ * Loading a tfjs backend. `auto` tries tfjs-node-gpu, tfjs-node, wasm, then cpu, and says which it got and why the
+ * faster ones were unavailable. An explicitly requested backend that cannot load is a BackendError (exit 2).
+ * All backends share the tfjs-core API, so the model code has one path for all of them.
+ */
+import type { BackendName } from './config/schema';
+import { BackendError } from './errors';
+import * as tf from './tf';
+
+export interface BackendInfo {
+  /** What was asked for. */
+  requested: BackendName;
+  /** tfjs's name of the backend in use: tensorflow | wasm | cpu. */
+  name: string;
+  /** Which package provided it. */
+  package: string;
+  /** wasm: threads in use; tensorflow: null. */
+  threads: number | null;
+  /** GPU device, when tfjs-node-gpu is in use and reports one. */
+  device: string | null;
+  /** One line for the log: what we got and why the faster ones were unavailable. */
+  summary: string;
+}
+
+const GPU_HINT =
+  'install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0` on Linux x86-64 with an NVIDIA GPU; it needs CUDA 11.2 and cuDNN 8.1 ' +
+  '(libcudnn.so.8) on the library path, and its install script downloads libtensorflow, which needs network access to Google storage';
+const NODE_HINT = 'install it with `npm install @tensorflow/tfjs-node@4.22.0`; its install script downloads libtensorflow, which needs network access to Google storage';
+
+let loaded: BackendInfo | undefined;
+
+export async function loadBackend(requested: BackendName): Promise<BackendInfo> {
+  if (loaded) {
+    if (requested === 'auto' || requested === loaded.requested || backendFor(requested) === loaded.name) return loaded;
+    throw new BackendError(`backend ${loaded.name} is already loaded in this process; cannot switch to ${requested}`);
+  }
+  const skipped: string[] = [];
+  const order: BackendName[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+  for (const candidate of order) {
+    try {
+      const info = await tryLoad(candidate, requested);
+      info.summary = `backend: ${describe(info)}${skipped.length ? ` (unavailable: ${skipped.join('; ')})` : ''}`;
+      loaded = info;
+      return info;
+    } catch (err) {
+      const reason = firstLine(err);
+      if (requested !== 'auto') {
+        const hint = candidate === 'tensorflow-gpu' ? GPU_HINT : candidate === 'tensorflow' ? NODE_HINT : 'reinstall mixbench with `npm ci`';
+        throw new BackendError(`cannot load backend "${candidate}": ${reason}\n  ${hint}\n  or use --backend auto to fall back to the fastest backend that loads`);
+      }
+      skipped.push(`${candidate}: ${reason}`);
+    }
+  }
+  throw new BackendError(`no tfjs backend could be loaded: ${skipped.join('; ')}`);
+}
+
+function backendFor(name: BackendName): string {
+  return name === 'tensorflow-gpu' || name === 'tensorflow' ? 'tensorflow' : name;
+}
+
+async function tryLoad(candidate: BackendName, requested: BackendName): Promise<BackendInfo> {
+  const info: BackendInfo = { requested, name: backendFor(candidate), package: '', threads: null, device: null, summary: '' };
+  switch (candidate) {
+    case 'tensorflow-gpu': {
+      info.package = '@tensorflow/tfjs-node-gpu';
+      await importOptional(info.package);
+      await activate('tensorflow');
+      info.device = 'GPU (tfjs-node-gpu does not report the device name; libtensorflow logs it on stderr)';
+      break;
+    }
+    case 'tensorflow': {
+      info.package = '@tensorflow/tfjs-node';
+      await importOptional(info.package);
+      await activate('tensorflow');
+      info.device = 'CPU';
+      break;
+    }
+    case 'wasm': {
+      info.package = '@tensorflow/tfjs-backend-wasm';
+      const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as typeof import('@tensorflow/tfjs-backend-wasm');
+      await activate('wasm');
+      // Under Node the multithreaded wasm build is disabled (tfjs#3830), so this reports what actually runs.
+      info.threads = wasm.getThreadsCount();
+      break;
+    }
+    case 'cpu': {
+      info.package = '@tensorflow/tfjs-backend-cpu';
+      await activate('cpu');
+      info.threads = 1;
+      break;
+    }
+    case 'auto':
+      throw new Error('unreachable');
+  }
+  return info;
+}
+
+async function importOptional(pkg: string): Promise<void> {
+  try {
+    // A variable specifier keeps TypeScript from requiring the optional package's types at build time.
+    const spec: string = pkg;
+    await import(spec);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') throw new Error(`${pkg} is not installed`);
+    throw err;
+  }
+}
+
+async function activate(name: string): Promise<void> {
+  if (!tf.engine().registryFactory[name]) throw new Error(`backend "${name}" did not register`);
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend "${name}" failed to initialise`);
+  await tf.ready();
+  if (tf.getBackend() !== name) throw new Error(`tfjs chose ${tf.getBackend()} instead of ${name}`);
+}
+
+function describe(info: BackendInfo): string {
+  const extra = info.threads !== null ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : info.device ? `, ${info.device}` : '';
+  return `${info.name} (${info.package}${extra})`;
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0];
+}

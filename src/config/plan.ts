@@ -1,0 +1,67 @@
+/**
+ * The run matrix: datasets × noise × methods × seeds → run specs with stable ids. Pure.
+ *
+ * Seeds: `initSeed` (weights, batch order, dropout) depends on (dataset, noise, seed) only, so under one seed every
+ * method starts from the same weights and sees the same batches: paired comparisons with common random numbers.
+ * `methodSeed` (λ, permutations, ...) also depends on the method. Both are derived by hashing and never 0.
+ */
+import { canonicalJson, deriveSeed, sha256Hex } from '../util/hash';
+import type { ResolvedDataset } from '../data/spec';
+import type { ResolvedExperiment, ResolvedMethod, ResolvedModel, ResolvedNoise, ResolvedTrain } from './schema';
+
+export interface RunSpec {
+  /** `<dataset>-<method>-<noise>-s<seed>-<hash10>`; the hash covers every setting below. */
+  id: string;
+  experiment: string;
+  dataset: ResolvedDataset;
+  method: ResolvedMethod;
+  noise: ResolvedNoise;
+  seed: number;
+  initSeed: number;
+  methodSeed: number;
+  splitSeed: number;
+  model: ResolvedModel;
+  train: ResolvedTrain;
+}
+
+export interface Plan {
+  experiment: string;
+  output: string;
+  runs: RunSpec[];
+}
+
+export function planRuns(exp: ResolvedExperiment): Plan {
+  const runs: RunSpec[] = [];
+  for (const dataset of exp.datasets) {
+    for (const noise of exp.noise) {
+      for (const method of exp.methods) {
+        for (const seed of exp.seeds) runs.push(makeRun(exp, dataset, noise, method, seed));
+      }
+    }
+  }
+  return { experiment: exp.name, output: exp.output, runs };
+}
+
+function makeRun(exp: ResolvedExperiment, dataset: ResolvedDataset, noise: ResolvedNoise, method: ResolvedMethod, seed: number): RunSpec {
+  const initSeed = deriveSeed('init', canonicalJson(dataset), canonicalJson(noise), seed);
+  const methodSeed = deriveSeed('method', initSeed, canonicalJson(method.parts));
+  const body = {
+    experiment: exp.name,
+    dataset,
+    method,
+    noise,
+    seed,
+    initSeed,
+    methodSeed,
+    splitSeed: exp.splitSeed,
+    model: exp.model,
+    train: exp.train,
+  };
+  const hash = sha256Hex(canonicalJson(body)).slice(0, 10);
+  const id = `${slug(dataset.name)}-${slug(method.name)}-${slug(noise.label)}-s${seed}-${hash}`;
+  return { id, ...body };
+}
+
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9._+-]+/g, '_');
+}

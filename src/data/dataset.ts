@@ -1,0 +1,39 @@
+/** In-memory datasets: typed arrays, row-major, one example after another. */
+import type { Modality } from './catalog';
+
+export interface Split {
+  /** Features: n × prod(shape), row-major (images H×W×C; text: token ids, 0 = padding). */
+  x: Float32Array;
+  /** Class indices in [0, numClasses). */
+  y: Int32Array;
+  n: number;
+}
+
+export interface Dataset {
+  name: string;
+  modality: Modality;
+  numClasses: number;
+  /** Shape of one example: [H, W, C] for images, [F] for tabular rows, [L] for token sequences. */
+  shape: number[];
+  train: Split;
+  test: Split;
+  /** Text only: vocabulary size including padding (0) and OOV (1). */
+  vocabSize?: number;
+}
+
+export function featureSize(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Rows `idx` of a split, copied. */
+export function takeRows(split: Split, idx: ArrayLike<number>, rowSize: number): Split {
+  const n = idx.length;
+  const x = new Float32Array(n * rowSize);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = idx[i];
+    x.set(split.x.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+    y[i] = split.y[r];
+  }
+  return { x, y, n };
+}

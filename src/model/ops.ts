@@ -1,0 +1,146 @@
+/**
+ * Building blocks in tfjs-core ops, written the way the wasm backend is fast (shared/docs/performance.md):
+ * its fast XNNPACK matmul takes only 2-D products without transpose flags, and autodiff of `matMul` uses
+ * transposed products, so dense layers get a custom gradient that materialises the transposes; bias and scale
+ * gradients are ones·dy products because wasm's Sum over axis 0 is ~15× slower. On the tensorflow backends
+ * (tfjs-node, tfjs-node-gpu) the plain ops are used, so the GPU path does not pay for CPU-specific choices.
+ */
+import * as tf from '../tf';
+
+let wasmFriendly = true;
+
+/** Choose the op formulations for the active backend (called once after the backend loads). */
+export function configureOps(backendName: string): void {
+  wasmFriendly = backendName !== 'tensorflow';
+}
+
+/** tf.customGrad with a typed signature (tfjs types the callback's arguments as one union array). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function customGrad(f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] }) {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
+}
+
+function onesRow(n: number): tf.Tensor2D {
+  return tf.ones([1, n]);
+}
+
+/** Column sums of a 2-D tensor as a [cols] vector, via ones[1,N]·x. */
+export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.matMul(onesRow(x.shape[0]), x).reshape([x.shape[1]]);
+}
+
+const denseWasm = customGrad((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const x2 = x as tf.Tensor2D;
+  const w2 = w as tf.Tensor2D;
+  save([x2, w2]);
+  return {
+    value: tf.add(tf.matMul(x2, w2), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2), sumRows(dy2)];
+    },
+  };
+});
+
+/** x·W + b for x [N, in], W [in, out], b [out]. */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  if (!wasmFriendly) return tf.add(tf.matMul(x, w), b);
+  return denseWasm(x, w, b) as tf.Tensor2D;
+}
+
+const scaleShiftWasm = customGrad((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, g]);
+  return {
+    value: tf.add(tf.mul(x, g), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, gs] = saved;
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.mul(dy2, gs), sumRows(tf.mul(dy2, xs) as tf.Tensor2D), sumRows(dy2)];
+    },
+  };
+});
+
+/** Layer normalisation over the last axis of x [N, d] with gain g and bias b. */
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
+  const mean = tf.mean(x, -1, true);
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.mul(centred, centred), -1, true);
+  const xhat = tf.mul(centred, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D;
+  if (!wasmFriendly) return tf.add(tf.mul(xhat, g), b);
+  return scaleShiftWasm(xhat, g, b) as tf.Tensor2D;
+}
+
+/**
+ * tfjs-backend-wasm caches its XNNPACK matmul operator by the data id of the right operand, and reshape keeps the
+ * data id: a tensor used as the right operand under two shapes gets the first shape's operator and aborts
+ * ("memory access out of bounds"). `dy` here is reshaped and reused by the patch embedding's gradient, so the
+ * row sum works on a copy.
+ */
+const addRowWasm = customGrad((x: tf.Tensor, row: tf.Tensor, _save: tf.GradSaveFunc) => ({
+  value: tf.add(x, row),
+  gradFunc: (dy: tf.Tensor) => [dy, sumRows(tf.mul(dy, 1) as tf.Tensor2D).reshape(row.shape)],
+}));
+
+/** x [N, m] + row [m] (broadcast over rows): position embeddings added to [B, T·d]. */
+export function addRow(x: tf.Tensor2D, row: tf.Tensor): tf.Tensor2D {
+  if (!wasmFriendly) return tf.add(x, row);
+  return addRowWasm(x, row) as tf.Tensor2D;
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh approximation; x·x·x rather than pow(x, 3), whose gradient also takes a logarithm. */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  const cube = tf.mul(tf.mul(x, x), x);
+  const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), SQRT_2_OVER_PI);
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as T;
+}
+
+/** Inverse of a permutation. */
+export function inversePermutation(perm: Int32Array): Int32Array {
+  const inv = new Int32Array(perm.length);
+  for (let i = 0; i < perm.length; i++) inv[perm[i]] = i;
+  return inv;
+}
+
+/**
+ * Rows of x in the order `perm` (x[perm[i]] at row i) along axis 0, differentiable on every backend: tf.gather's
+ * own gradient needs UnsortedSegmentSum, which wasm lacks, but a permutation's gradient is the inverse gather.
+ */
+export function permuteRows<T extends tf.Tensor>(x: T, perm: Int32Array): T {
+  const fwd = tf.tensor1d(perm, 'int32');
+  const inv = tf.tensor1d(inversePermutation(perm), 'int32');
+  const op = customGrad((t: tf.Tensor, _save: tf.GradSaveFunc) => ({
+    value: tf.gather(t, fwd, 0),
+    gradFunc: (dy: tf.Tensor) => [tf.gather(dy, inv, 0)],
+  }));
+  return op(x) as T;
+}
+
+/** λ·a + (1−λ)·b. */
+export function lerp<T extends tf.Tensor>(a: T, b: T, lambda: number): T {
+  if (lambda === 1) return a;
+  return tf.add(tf.mul(a, lambda), tf.mul(b, 1 - lambda)) as T;
+}
+
+/** Per-example cross-entropy with soft targets q [B, K]: −Σ_k q_k log softmax(z)_k, as [B]. */
+export function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor1D {
+  return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1)) as tf.Tensor1D;
+}
+
+export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, nextSeed?: () => number): T {
+  if (!training || rate === 0) return x;
+  if (!nextSeed) throw new Error('dropout during training needs a seed source');
+  return tf.dropout(x, rate, undefined, nextSeed()) as T;
+}
+
+/**
+ * One-hot targets [n, k] built on the host. (tfjs-backend-wasm 4.22's OneHot kernel writes int32 bits even when
+ * float32 is requested, which reads back as denormals ~1e-45 and silently zeroes the loss.)
+ */
+export function oneHot(labels: Int32Array, k: number): tf.Tensor2D {
+  const out = new Float32Array(labels.length * k);
+  for (let i = 0; i < labels.length; i++) out[i * k + labels[i]] = 1;
+  return tf.tensor2d(out, [labels.length, k]);
+}

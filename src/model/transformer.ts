@@ -1,0 +1,161 @@
+/**
+ * A pre-norm Vision/Text Transformer classifier in tfjs-core ops (not tf.layers: methods reach inside attention).
+ *
+ *   tokens = PatchEmbed(x) + pos                      → hooks.hidden({kind: 'embed'})
+ *   for each block l:
+ *     a = MHA(LN(h))                                   (hooks.attention may change the per-head context)
+ *     h = h + Dropout(a)                               → hooks.hidden({kind: 'attention', layer: l})
+ *     h = h + Dropout(MLP(LN(h)))                      → hooks.hidden({kind: 'block', layer: l})
+ *   logits = Linear(LN(pool(h)))                      pool = mean over tokens, or the CLS token
+ *
+ * The 'attention' site is the residual stream right after the attention sub-block: in a post-norm BERT (AMPLIFY's
+ * official code) the attention sub-block's output LayerNorm(h + MHA(h)) is exactly the residual stream handed to
+ * the feed-forward sub-block, and in a pre-norm block that stream is h + MHA(LN(h)).
+ *
+ * Tokens are kept as [B·T, d] so every projection is one 2-D matmul (the wasm fast path).
+ */
+import * as tf from '../tf';
+import type { ResolvedTransformer } from '../config/schema';
+import { ParamFactory, uniquePrefix } from './init';
+import { addRow, dense, dropout, gelu, layerNorm } from './ops';
+import type { ForwardOptions, Model } from './types';
+
+export interface TransformerInput {
+  /** Image inputs: [H, W, C]; the model cuts patch×patch patches. */
+  image?: { height: number; width: number; channels: number };
+  /** Tabular rows [F]: each feature becomes a token (value × embedding + feature embedding). */
+  features?: number;
+}
+
+interface Block {
+  ln1g: tf.Variable; ln1b: tf.Variable;
+  wq: tf.Variable; bq: tf.Variable; wk: tf.Variable; bk: tf.Variable; wv: tf.Variable; bv: tf.Variable;
+  wo: tf.Variable; bo: tf.Variable;
+  ln2g: tf.Variable; ln2b: tf.Variable;
+  w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable;
+}
+
+export class Transformer implements Model {
+  readonly kind = 'transformer' as const;
+  readonly variables: tf.Variable[];
+  readonly parameterCount: number;
+  readonly tokens: number;
+  private readonly patchDim: number;
+  private readonly wPatch: tf.Variable;
+  private readonly bPatch: tf.Variable;
+  private readonly pos: tf.Variable;
+  private readonly cls: tf.Variable | null;
+  private readonly blocks: Block[] = [];
+  private readonly lnfG: tf.Variable;
+  private readonly lnfB: tf.Variable;
+  private readonly wHead: tf.Variable;
+  private readonly bHead: tf.Variable;
+
+  constructor(
+    readonly config: ResolvedTransformer,
+    private readonly input: TransformerInput,
+    readonly numClasses: number,
+    seed: number,
+  ) {
+    const { dim, depth, mlpDim } = config;
+    const f = new ParamFactory(seed, uniquePrefix('vit'));
+    if (input.image) {
+      const { height, width, channels } = input.image;
+      const p = config.patch;
+      this.patchDim = p * p * channels;
+      this.tokens = (height / p) * (width / p);
+    } else if (input.features) {
+      this.patchDim = 1;
+      this.tokens = input.features;
+    } else {
+      throw new Error('Transformer needs image or feature input');
+    }
+    this.wPatch = f.glorot('patch/w', this.patchDim, dim);
+    this.bPatch = f.constant('patch/b', [dim], 0);
+    this.cls = config.pool === 'cls' ? f.truncNormal('cls', [1, dim], 0.02) : null;
+    const seqLen = this.tokens + (this.cls ? 1 : 0);
+    this.pos = f.truncNormal('pos', [seqLen * dim], 0.02);
+    for (let l = 0; l < depth; l++) {
+      const n = `block${l}`;
+      this.blocks.push({
+        ln1g: f.constant(`${n}/ln1/g`, [dim], 1), ln1b: f.constant(`${n}/ln1/b`, [dim], 0),
+        wq: f.glorot(`${n}/q/w`, dim, dim), bq: f.constant(`${n}/q/b`, [dim], 0),
+        wk: f.glorot(`${n}/k/w`, dim, dim), bk: f.constant(`${n}/k/b`, [dim], 0),
+        wv: f.glorot(`${n}/v/w`, dim, dim), bv: f.constant(`${n}/v/b`, [dim], 0),
+        wo: f.glorot(`${n}/o/w`, dim, dim), bo: f.constant(`${n}/o/b`, [dim], 0),
+        ln2g: f.constant(`${n}/ln2/g`, [dim], 1), ln2b: f.constant(`${n}/ln2/b`, [dim], 0),
+        w1: f.glorot(`${n}/mlp1/w`, dim, mlpDim), b1: f.constant(`${n}/mlp1/b`, [mlpDim], 0),
+        w2: f.glorot(`${n}/mlp2/w`, mlpDim, dim), b2: f.constant(`${n}/mlp2/b`, [dim], 0),
+      });
+    }
+    this.lnfG = f.constant('lnf/g', [dim], 1);
+    this.lnfB = f.constant('lnf/b', [dim], 0);
+    this.wHead = f.glorot('head/w', dim, numClasses);
+    this.bHead = f.constant('head/b', [numClasses], 0);
+    this.variables = f.variables;
+    this.parameterCount = this.variables.reduce((s, v) => s + v.size, 0);
+  }
+
+  /** [B, ...] inputs → [B·T, patchDim] patch rows. */
+  private patchify(x: tf.Tensor): tf.Tensor2D {
+    const B = x.shape[0];
+    if (this.input.features) return x.reshape([B * this.tokens, 1]);
+    const { height: H, width: W, channels: C } = this.input.image!;
+    const p = this.config.patch;
+    // [B, H/p, p, W/p, p, C] → [B, H/p, W/p, p, p, C]
+    const img = x.reshape([B, H / p, p, W / p, p, C]);
+    const patches = p === 1 ? img : tf.transpose(img, [0, 1, 3, 2, 4, 5]);
+    return patches.reshape([B * this.tokens, this.patchDim]);
+  }
+
+  forward(x: tf.Tensor, opts: ForwardOptions): tf.Tensor2D {
+    const { dim, heads, dropout: rate } = this.config;
+    const B = x.shape[0];
+    const hooks = opts.hooks;
+    const T = this.tokens + (this.cls ? 1 : 0);
+    const dh = dim / heads;
+
+    let tokens = dense(this.patchify(x), this.wPatch as tf.Tensor2D, this.bPatch as tf.Tensor1D);
+    if (this.cls) {
+      const cls = tf.broadcastTo(this.cls, [B, 1, dim]);
+      tokens = tf.concat([cls, tokens.reshape([B, this.tokens, dim])], 1).reshape([B * T, dim]);
+    }
+    let h = addRow(tokens.reshape([B, T * dim]), this.pos).reshape([B * T, dim]) as tf.Tensor2D;
+    h = dropout(h, rate, opts.training, opts.nextSeed);
+    if (hooks?.hidden) h = hooks.hidden({ kind: 'embed' }, h.reshape([B, T, dim])).reshape([B * T, dim]);
+
+    const splitHeads = (t: tf.Tensor2D): tf.Tensor3D =>
+      tf.transpose(t.reshape([B, T, heads, dh]), [0, 2, 1, 3]).reshape([B * heads, T, dh]);
+
+    this.blocks.forEach((blk, layer) => {
+      const a = layerNorm(h, blk.ln1g as tf.Tensor1D, blk.ln1b as tf.Tensor1D);
+      const q = splitHeads(dense(a, blk.wq as tf.Tensor2D, blk.bq as tf.Tensor1D));
+      const k = splitHeads(dense(a, blk.wk as tf.Tensor2D, blk.bk as tf.Tensor1D));
+      const v = splitHeads(dense(a, blk.wv as tf.Tensor2D, blk.bv as tf.Tensor1D));
+      // kᵀ materialised so the product carries no transpose flag.
+      const scores = tf.mul(tf.matMul(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(dh));
+      const probs = tf.softmax(scores) as tf.Tensor3D;
+      let context = tf.matMul(probs, v) as tf.Tensor3D;
+      if (hooks?.attention) context = hooks.attention({ layer, q, k, v, probs, context });
+      const merged = tf.transpose(context.reshape([B, heads, T, dh]), [0, 2, 1, 3]).reshape([B * T, dim]) as tf.Tensor2D;
+      const attnOut = dense(merged, blk.wo as tf.Tensor2D, blk.bo as tf.Tensor1D);
+      h = tf.add(h, dropout(attnOut, rate, opts.training, opts.nextSeed));
+      if (hooks?.hidden) h = hooks.hidden({ kind: 'attention', layer }, h.reshape([B, T, dim])).reshape([B * T, dim]);
+
+      const m = layerNorm(h, blk.ln2g as tf.Tensor1D, blk.ln2b as tf.Tensor1D);
+      const m1 = gelu(dense(m, blk.w1 as tf.Tensor2D, blk.b1 as tf.Tensor1D));
+      const m2 = dense(dropout(m1, rate, opts.training, opts.nextSeed), blk.w2 as tf.Tensor2D, blk.b2 as tf.Tensor1D);
+      h = tf.add(h, dropout(m2, rate, opts.training, opts.nextSeed));
+      if (hooks?.hidden) h = hooks.hidden({ kind: 'block', layer }, h.reshape([B, T, dim])).reshape([B * T, dim]);
+    });
+
+    const seq = h.reshape([B, T, dim]);
+    const pooled = (this.cls ? seq.slice([0, 0, 0], [B, 1, dim]).reshape([B, dim]) : tf.mean(seq, 1)) as tf.Tensor2D;
+    const normed = layerNorm(pooled, this.lnfG as tf.Tensor1D, this.lnfB as tf.Tensor1D);
+    return dense(normed, this.wHead as tf.Tensor2D, this.bHead as tf.Tensor1D);
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+  }
+}

@@ -1,0 +1,50 @@
+/** The model seam that methods plug into. */
+import type * as tf from '../tf';
+
+/** Where a hidden-state hook is called, in forward order. */
+export type HiddenSite =
+  /** The token sequence after patch/token embedding and position embedding (Transformer), or the input row (MLP). */
+  | { kind: 'embed' }
+  /** The attention sub-block of Transformer block `layer` (0-based); see `AttentionSiteTensor`. */
+  | { kind: 'attention'; layer: number }
+  /** The output of Transformer block `layer` (or hidden layer `layer` of the MLP). */
+  | { kind: 'block'; layer: number };
+
+export interface AttentionArgs {
+  layer: number;
+  /** [B·H, T, dh] each. */
+  q: tf.Tensor3D;
+  k: tf.Tensor3D;
+  v: tf.Tensor3D;
+  /** Softmax(QKᵀ/√dh) with the padding mask applied: [B·H, T, T]. */
+  probs: tf.Tensor3D;
+  /** The default result probs·V: [B·H, T, dh]. */
+  context: tf.Tensor3D;
+}
+
+export interface ForwardHooks {
+  /**
+   * Hidden-state seam: receives the tensor at `site` as [B, T, d] (MLP: [B, d]) and returns the tensor that
+   * the network continues with. Used by manifold mixup and AMPLIFY, and by diagnostics that only observe.
+   */
+  hidden?(site: HiddenSite, h: tf.Tensor): tf.Tensor;
+  /** Attention-variant seam: returns the per-head context [B·H, T, dh] given the default one (NeuTRENO). */
+  attention?(args: AttentionArgs): tf.Tensor3D;
+}
+
+export interface ForwardOptions {
+  training: boolean;
+  hooks?: ForwardHooks;
+  /** Supplies non-zero seeds for dropout masks; required when training with dropout > 0. */
+  nextSeed?: () => number;
+}
+
+export interface Model {
+  readonly kind: 'transformer' | 'mlp';
+  readonly variables: tf.Variable[];
+  /** Number of trainable scalars. */
+  readonly parameterCount: number;
+  /** Logits [B, K] for a batch of inputs [B, ...shape]. */
+  forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor2D;
+  dispose(): void;
+}

@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, platform, arch } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackendInfo } from '../backend';
+import * as tf from '../tf';
+import type { RunEnvironment } from './record';
+
+let gitCommitCache: string | null | undefined;
+
+function gitCommit(): string | null {
+  if (gitCommitCache !== undefined) return gitCommitCache;
+  try {
+    gitCommitCache = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: join(__dirname, '..', '..', '..'), stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    gitCommitCache = null;
+  }
+  return gitCommitCache;
+}
+
+export function mixbenchVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function environment(backend: BackendInfo): RunEnvironment {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    tfjs: tf.version_core,
+    backend: backend.name,
+    backendPackage: backend.package,
+    threads: backend.threads,
+    device: backend.device,
+    platform: `${platform()}-${arch()}`,
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    gitCommit: gitCommit(),
+    mixbench: mixbenchVersion(),
+  };
+}

@@ -1,0 +1,155 @@
+/** The training loop: epochs of seeded shuffled batches, one step per batch, evaluation on the clean test split. */
+import * as tf from '../tf';
+import type { RunSpec } from '../config/plan';
+import type { Dataset, Split } from '../data/dataset';
+import { featureSize } from '../data/dataset';
+import { DivergedError, InterruptedError } from '../errors';
+import { buildModel } from '../model/build';
+import { oneHot } from '../model/ops';
+import type { Model } from '../model/types';
+import { instantiateMethod } from '../methods/registry';
+import type { MethodPart } from '../methods/types';
+import { Rng } from '../util/rng';
+import { classificationMetrics, type EvalMetrics } from './metrics';
+import { clipByGlobalNorm, createOptimizer } from './optimizers';
+import { learningRate } from './schedule';
+import { beginStep, makeStepLoss, plainGradients } from './step';
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  testAccuracy: number;
+  testNll: number;
+  testEce: number;
+  lr: number;
+  seconds: number;
+  /** tf.memory().numTensors after the epoch (flat across epochs when nothing leaks). */
+  numTensors: number;
+}
+
+export interface TrainOutcome {
+  curve: EpochRecord[];
+  parameterCount: number;
+  trainSeconds: number;
+  samplesPerSec: number;
+  stepsPerEpoch: number;
+}
+
+export interface TrainCallbacks {
+  onEpoch?(record: EpochRecord, total: number): void;
+  /** Checked between steps; return true to stop (interruption). */
+  shouldStop?(): boolean;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export function batchShape(ds: Dataset, n: number): number[] {
+  return [n, ...ds.shape];
+}
+
+/** Evaluate the plain network (no hooks, no dropout) in large batches. */
+export function evaluate(model: Model, ds: Dataset, split: Split, batchSize: number): EvalMetrics {
+  const size = featureSize(ds.shape);
+  const logits = new Float32Array(split.n * ds.numClasses);
+  for (let start = 0; start < split.n; start += batchSize) {
+    const n = Math.min(batchSize, split.n - start);
+    const out = tf.tidy(() => {
+      const x = tf.tensor(split.x.subarray(start * size, (start + n) * size), batchShape(ds, n));
+      return model.forward(x, { training: false });
+    });
+    logits.set(out.dataSync() as Float32Array, start * ds.numClasses);
+    out.dispose();
+  }
+  return classificationMetrics(logits, split.y, ds.numClasses);
+}
+
+export async function trainRun(spec: RunSpec, ds: Dataset, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
+  const cfg = spec.train;
+  const model = buildModel(spec.model, ds, spec.initSeed);
+  const parts = instantiateMethod(spec.method);
+  const optimizer = createOptimizer(cfg, model.variables);
+  try {
+    return await trainModel(spec, ds, model, parts, optimizer, callbacks);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function trainModel(
+  spec: RunSpec,
+  ds: Dataset,
+  model: Model,
+  parts: MethodPart[],
+  optimizer: ReturnType<typeof createOptimizer>,
+  callbacks: TrainCallbacks,
+): Promise<TrainOutcome> {
+  const cfg = spec.train;
+  const size = featureSize(ds.shape);
+  const dataRng = new Rng(spec.initSeed); // batch order and dropout: shared by all methods under one seed
+  const methodRng = new Rng(spec.methodSeed); // λ, π, layer draws
+  const nextSeed = () => dataRng.seed();
+  const bs = Math.min(cfg.batchSize, ds.train.n);
+  const stepsPerEpoch = Math.floor(ds.train.n / bs); // the last partial batch is dropped (mixing needs full pairs)
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  const warmupSteps = Math.round(cfg.warmupEpochs * stepsPerEpoch);
+  const gradientPart = parts.find((p) => p.gradient)?.gradient;
+  const curve: EpochRecord[] = [];
+  let trainSeconds = 0;
+  let step = 0;
+
+  for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+    const t0 = process.hrtime.bigint();
+    const order = dataRng.permutation(ds.train.n);
+    // Prepare the epoch's batches up front (one host→device copy per batch, none inside the step).
+    const xs = new Float32Array(bs * size);
+    let lossSum = tf.scalar(0);
+    let lr = cfg.lr;
+    for (let b = 0; b < stepsPerEpoch; b++) {
+      // Yield to the event loop so that SIGINT/SIGTERM handlers can run between steps.
+      if (b % 4 === 0) await yieldToEventLoop();
+      if (callbacks.shouldStop?.()) throw new InterruptedError();
+      const labels = new Int32Array(bs);
+      for (let i = 0; i < bs; i++) {
+        const r = order[b * bs + i];
+        xs.set(ds.train.x.subarray(r * size, (r + 1) * size), i * size);
+        labels[i] = ds.train.y[r];
+      }
+      lr = learningRate(cfg.lr, cfg.schedule, step, totalSteps, warmupSteps);
+      const stepParts = beginStep(parts, {
+        rng: methodRng, numClasses: ds.numClasses, batchSize: bs, epoch, step, modality: ds.modality, shape: ds.shape,
+      });
+      const next = tf.tidy(() => {
+        const x = tf.tensor(xs, batchShape(ds, bs));
+        const y = oneHot(labels, ds.numClasses);
+        const lossFn = makeStepLoss(model, stepParts, { x, y }, nextSeed);
+        const { loss, grads } = gradientPart ? gradientPart.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
+        const applied = cfg.gradClip ? clipByGlobalNorm(grads, cfg.gradClip) : grads;
+        optimizer.apply(applied, lr);
+        return tf.add(lossSum, loss) as tf.Scalar;
+      });
+      lossSum.dispose();
+      lossSum = next;
+      step += 1;
+    }
+    const trainLoss = (lossSum.dataSync()[0] as number) / Math.max(1, stepsPerEpoch);
+    lossSum.dispose();
+    if (!Number.isFinite(trainLoss)) throw new DivergedError(epoch, step);
+    const t1 = process.hrtime.bigint();
+    trainSeconds += Number(t1 - t0) / 1e9;
+    const m = evaluate(model, ds, ds.test, cfg.evalBatchSize);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const record: EpochRecord = {
+      epoch, trainLoss, testAccuracy: m.accuracy, testNll: m.nll, testEce: m.ece, lr, seconds, numTensors: tf.memory().numTensors,
+    };
+    curve.push(record);
+    callbacks.onEpoch?.(record, cfg.epochs);
+  }
+  return {
+    curve,
+    parameterCount: model.parameterCount,
+    trainSeconds,
+    samplesPerSec: (stepsPerEpoch * bs * cfg.epochs) / Math.max(trainSeconds, 1e-9),
+    stepsPerEpoch,
+  };
+}
