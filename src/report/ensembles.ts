@@ -1,0 +1,100 @@
+/**
+ * The ensemble report: members (runs with `spec.member`) grouped by (experiment, dataset, noise, method, seed), their
+ * stored test logits under the group read back, and accuracy / OSP / divergence of the ensemble versus its size
+ * (bootstrap subsets) next to the mean member: `ensembles.csv` and `plots/equivariance-*.svg`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readOrbitLogits, type RunRecord } from '../run/record';
+import { ensembleVersusSize, type OrbitLogits } from './equivariance';
+import { lineChart, type Series } from './svg';
+
+export const ENSEMBLE_COLUMNS = [
+  'experiment', 'dataset', 'noise', 'method', 'seed', 'group', 'members', 'size', 'bootstraps',
+  'ensemble_acc', 'ensemble_osp', 'ensemble_divergence', 'member_acc', 'member_osp', 'member_divergence',
+] as const;
+export type EnsembleRow = Record<(typeof ENSEMBLE_COLUMNS)[number], string | number>;
+
+interface MemberGroup {
+  key: string[];
+  group: string;
+  records: RunRecord[];
+}
+
+function memberGroups(records: RunRecord[]): MemberGroup[] {
+  const groups = new Map<string, MemberGroup>();
+  for (const r of records) {
+    if (!r.spec.member || r.status !== 'ok' || !r.orbit) continue;
+    const key = [r.spec.experiment, r.spec.dataset.name, r.spec.noise.label, r.spec.method.name, String(r.spec.seed)];
+    const k = JSON.stringify(key);
+    const g = groups.get(k) ?? { key, group: r.spec.member.group, records: [] };
+    g.records.push(r);
+    groups.set(k, g);
+  }
+  return [...groups.values()];
+}
+
+/** Rows of ensembles.csv, plus the notes (members whose logits could not be read). */
+export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstraps = 30): { rows: EnsembleRow[]; notes: string[] } {
+  const rows: EnsembleRow[] = [];
+  const notes: string[] = [];
+  for (const g of memberGroups(records)) {
+    const orbits: OrbitLogits[] = [];
+    let labels: Int32Array | undefined;
+    let classes = 0;
+    for (const r of g.records.sort((a, b) => (a.spec.member!.index - b.spec.member!.index))) {
+      const dir = sourceDirs.map((d) => join(d, 'runs', r.id)).find((d) => existsSync(join(d, r.orbit!.file)));
+      const read = dir ? readOrbitLogits(dir, r.orbit!) : undefined;
+      if (!read) {
+        notes.push(`ensemble: no readable ${r.orbit!.file} for ${r.id}; member left out`);
+        continue;
+      }
+      orbits.push(read.orbit);
+      labels = read.labels;
+      classes = r.orbit!.classes;
+    }
+    if (!orbits.length || !labels) continue;
+    const [experiment, dataset, noise, method, seed] = g.key;
+    for (const s of ensembleVersusSize(orbits, labels, classes, bootstraps, 1)) {
+      rows.push({
+        experiment, dataset, noise, method, seed, group: g.group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
+        ensemble_acc: s.ensemble.accuracy, ensemble_osp: s.ensemble.osp, ensemble_divergence: s.ensemble.divergence,
+        member_acc: s.member.accuracy, member_osp: s.member.osp, member_divergence: s.member.divergence,
+      });
+    }
+  }
+  return { rows, notes };
+}
+
+/** One plot per (dataset, noise): divergence versus ensemble size, ensemble and mean member, a line pair per method. */
+export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: string }[] {
+  const byPlot = new Map<string, EnsembleRow[]>();
+  for (const r of rows) {
+    const k = `${r.dataset}|${r.noise}`;
+    byPlot.set(k, [...(byPlot.get(k) ?? []), r]);
+  }
+  const plots: { file: string; svg: string }[] = [];
+  for (const [k, rs] of byPlot) {
+    const [dataset, noise] = k.split('|');
+    const series: Series[] = [];
+    const byMethod = new Map<string, EnsembleRow[]>();
+    for (const r of rs) byMethod.set(`${r.method} (seed ${r.seed})`, [...(byMethod.get(`${r.method} (seed ${r.seed})`) ?? []), r]);
+    for (const [name, mr] of byMethod) {
+      series.push({ name: `${name}: ensemble`, points: mr.map((r) => ({ x: Number(r.size), y: Number(r.ensemble_divergence) })) });
+      series.push({ name: `${name}: mean member`, dashed: true, points: mr.map((r) => ({ x: Number(r.size), y: Number(r.member_divergence) })) });
+    }
+    const sizes = [...new Set(rs.map((r) => Number(r.size)))].sort((a, b) => a - b);
+    plots.push({
+      file: `equivariance-${dataset.replace(/[^A-Za-z0-9._+-]+/g, '_')}-${noise.replace(/[^A-Za-z0-9._+-]+/g, '_')}.svg`,
+      svg: lineChart({
+        title: `Invariance error vs ensemble size — ${dataset}${noise === 'none' ? '' : `, noise ${noise}`}`,
+        subtitle: `group ${rs[0].group}; divergence = symmetric KL between p(x) and p(gx), mean over test inputs and g ∈ G; ${rs[0].bootstraps} bootstrap ensembles per size`,
+        xLabel: 'ensemble size (members)',
+        yLabel: 'divergence (nats)',
+        series,
+        xTicks: sizes,
+      }),
+    });
+  }
+  return plots;
+}
