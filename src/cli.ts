@@ -10,11 +10,23 @@ interface RunFlags {
   quiet?: boolean;
   json?: boolean;
   output?: string;
+  threads?: string;
+  shard?: string;
+  shardCount?: string;
+  retries: string;
+  failFast?: boolean;
+  only?: string[];
 }
 
 function parseJobs(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--jobs must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function parseCount(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${value}"`);
   return n;
 }
 
@@ -31,6 +43,12 @@ export function buildProgram(): Command {
     .argument('<config>', 'experiment YAML file')
     .addOption(new Option('--backend <name>', 'tfjs backend (overrides the config)').choices([...BACKENDS]).env('MIXBENCH_BACKEND'))
     .addOption(new Option('-j, --jobs <n>', 'worker processes, one run each at a time').default('1').env('MIXBENCH_JOBS'))
+    .addOption(new Option('--threads <n>', 'native threads per worker (tensorflow backends; default cores ÷ jobs)').env('MIXBENCH_THREADS'))
+    .addOption(new Option('--shard <i/N>', 'run only shard i of N (1-based); default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX').env('MIXBENCH_SHARD'))
+    .addOption(new Option('--shard-count <N>', 'number of shards, with JOB_COMPLETION_INDEX (Kubernetes) or to override Slurm\'s').env('MIXBENCH_SHARD_COUNT'))
+    .addOption(new Option('--retries <k>', 'retry a failed run up to k more times').default('0').env('MIXBENCH_RETRIES'))
+    .option('--fail-fast', 'stop the sweep at the first failed or diverged run')
+    .option('--only <key=values...>', 'run only the runs whose dataset|noise|method|seed is one of the values (comma-separated; ids do not change)')
     .option('--force', 'redo runs even if they are complete')
     .option('-o, --output <dir>', 'output directory (overrides the config)')
     .option('-q, --quiet', 'no progress output')
@@ -40,28 +58,47 @@ export function buildProgram(): Command {
       const { planRuns } = await import('./config/plan');
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
-      const { writeTables, summaryRows, formatSummaryText } = await import('./report/tables');
+      const { writeTables, formatReport } = await import('./report/tables');
+      const { resolveShard } = await import('./run/shard');
+      const { filterPlan } = await import('./run/filter');
       const exp = loadConfigFile(configPath);
       if (flags.output) exp.output = flags.output;
       const plan = planRuns(exp);
+      const selected = filterPlan(plan, flags.only ?? []).runs;
+      // Read and check every dataset before any training (bad data files exit 2 naming the file and place).
+      const { checkRunData } = await import('./data/check');
+      const { datasetFor } = await import('./data/cache');
+      checkRunData(plan.runs, datasetFor);
+      const shard = resolveShard(flags.shard, flags.shardCount);
+      const jobs = parseJobs(flags.jobs);
+      const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
+      const retries = parseCount('--retries', flags.retries, 0);
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
       let result;
       try {
         result = await runSweep(plan, {
           backend: flags.backend ?? exp.backend,
-          jobs: parseJobs(flags.jobs),
+          jobs,
+          threads,
+          retries,
+          failFast: !!flags.failFast,
+          shard,
+          select: selected,
           force: !!flags.force,
           sink: progress.sink,
-          onRecords: (records) => writeTables(plan.output, records),
+          onRecords: (records) => writeTables(plan.output, records, exp.report),
         });
       } finally {
         progress.close();
       }
-      if (!flags.json && !flags.quiet) process.stdout.write(`${formatSummaryText(summaryRows(result.records))}\n`);
+      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(result.records, exp.report));
       if (result.interrupted) {
         process.stderr.write('interrupted: complete runs are kept; run the same command again to finish the sweep\n');
         process.exitCode = EXIT.interrupted;
-      } else if (result.records.some((r) => r.status !== 'ok')) {
+      } else if (result.failedFast) {
+        process.stderr.write(`stopped at the first failure (--fail-fast): ${result.failedFast}; fix it and run the same command again\n`);
+        process.exitCode = EXIT.runFailed;
+      } else if (result.shardRecords.some((r) => r.status !== 'ok')) {
         process.exitCode = EXIT.runFailed;
       }
     });
@@ -75,6 +112,8 @@ export function buildProgram(): Command {
       const { planRuns } = await import('./config/plan');
       const exp = loadConfigFile(configPath);
       const plan = planRuns(exp);
+      const { checkRunData } = await import('./data/check');
+      checkRunData(plan.runs);
       process.stdout.write(`${configPath}: ok (${plan.runs.length} runs: ${exp.datasets.length} datasets × ${exp.noise.length} noise × ${exp.methods.length} methods × ${exp.seeds.length} seeds)\n`);
     });
 
@@ -83,10 +122,34 @@ export function buildProgram(): Command {
     .description('print the run matrix without training')
     .argument('<config>', 'experiment YAML file')
     .option('--json', 'print the run specs as JSON')
-    .action(async (configPath: string, flags: { json?: boolean }) => {
+    .option('--shards <N>', 'split the plan into N shards: print which runs each shard does (with --json: a CI matrix)')
+    .addOption(new Option('--shard <i/N>', 'print only the runs of shard i of N').env('MIXBENCH_SHARD'))
+    .addOption(new Option('--shard-count <N>', 'number of shards, with JOB_COMPLETION_INDEX').env('MIXBENCH_SHARD_COUNT'))
+    .option('--only <key=values...>', 'keep only runs whose dataset|noise|method|seed is one of the values (comma-separated)')
+    .action(async (configPath: string, flags: { json?: boolean; shards?: string; shard?: string; shardCount?: string; only?: string[] }) => {
       const { loadConfigFile } = await import('./config/load');
       const { planRuns } = await import('./config/plan');
-      const plan = planRuns(loadConfigFile(configPath));
+      const { resolveShard, selectShard, shardLabel } = await import('./run/shard');
+      const { filterPlan } = await import('./run/filter');
+      const plan = filterPlan(planRuns(loadConfigFile(configPath)), flags.only ?? []);
+      if (flags.shards !== undefined) {
+        const count = parseCount('--shards', flags.shards, 1);
+        const shards = Array.from({ length: count }, (_, k) => {
+          const runs = selectShard(plan.runs, { index: k + 1, count });
+          return { shard: shardLabel({ index: k + 1, count }), index: k + 1, count, runs: runs.map((r) => r.id) };
+        });
+        if (flags.json) {
+          // `matrix` is ready for a GitHub Actions `strategy.matrix: ${{ fromJSON(...) }}`.
+          const out = { experiment: plan.experiment, output: plan.output, total: plan.runs.length, matrix: { shard: shards.map((x) => x.shard) }, shards };
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+          return;
+        }
+        process.stdout.write(`${plan.experiment}: ${plan.runs.length} runs in ${count} shards → ${plan.output}\n`);
+        for (const x of shards) process.stdout.write(`shard ${x.shard}: ${x.runs.length} runs\n${x.runs.map((id) => `  ${id}\n`).join('')}`);
+        return;
+      }
+      const shard = resolveShard(flags.shard, flags.shardCount);
+      if (shard.count > 1) plan.runs = selectShard(plan.runs, shard);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(plan, null, 1)}\n`);
         return;
@@ -97,16 +160,28 @@ export function buildProgram(): Command {
 
   program
     .command('report')
-    .description('rebuild the tables of an output directory from its run records, without training')
-    .argument('<output-dir>', 'directory holding runs/<id>/result.json')
-    .action(async (dir: string) => {
-      const { collectRecords } = await import('./report/collect');
-      const { writeTables, summaryRows, formatSummaryText } = await import('./report/tables');
-      const records = collectRecords(dir);
-      if (!records.length) throw new UsageError(`${dir}: no complete run records found under ${dir}/runs; run \`mixbench run <config>\` first`);
-      const files = writeTables(dir, records);
-      process.stdout.write(`${formatSummaryText(summaryRows(records))}\n`);
-      process.stderr.write(`wrote ${files.join(', ')}\n`);
+    .description('rebuild the tables, plots and claim checks of an output directory from its run records, without training')
+    .argument('<output-dirs...>', 'directories holding runs/<id>/result.json (one, or several: e.g. one per shard)')
+    .option('-o, --output <dir>', 'where the tables go (default: the only directory given; required with several)')
+    .option('--plan <config>', 'keep only the runs of this config\'s plan, in plan order; exit 1 if any is missing or failed')
+    .option('-c, --config <file>', 'take the report settings and claims from this config (default: <output-dir>/report.json)')
+    .option('--metric <m>', 'the accuracy statistic for deltas, tests and ranks: best | last | median-last-k')
+    .option('-k <n>', 'k for median-last-k (default 5)')
+    .action(async (dirs: string[], flags: { config?: string; metric?: string; k?: string; output?: string; plan?: string }) => {
+      const { collectMerged } = await import('./report/collect');
+      const { writeReport, formatReport, reportSettingsFor } = await import('./report/tables');
+      const { loadConfigFile } = await import('./config/load');
+      if (dirs.length > 1 && !flags.output) throw new UsageError('with several directories, say where the merged tables go: -o <dir>');
+      const dir = flags.output ?? dirs[0];
+      const merged = collectMerged(dirs, flags.plan ? loadConfigFile(flags.plan) : undefined);
+      for (const line of merged.notes) process.stderr.write(`${line}\n`);
+      if (merged.incompletePlan) process.exitCode = EXIT.runFailed;
+      const records = merged.records;
+      if (!records.length) throw new UsageError(`${dirs.join(', ')}: no complete run records found under runs/; run \`mixbench run <config>\` first`);
+      const settings = reportSettingsFor(dirs[0], flags, loadConfigFile);
+      const { files } = writeReport(dir, records, settings, dirs);
+      process.stdout.write(formatReport(records, settings));
+      process.stderr.write(`wrote ${files.length} files in ${dir}: ${files.map((f) => f.slice(dir.length).replace(/^\//, '')).join(', ')}\n`);
     });
 
   program
@@ -119,13 +194,25 @@ export function buildProgram(): Command {
 
   program
     .command('datasets')
-    .description('list the built-in datasets')
-    .action(async () => {
-      const { builtinDatasetNames, builtinDataset } = await import('./data/catalog');
-      for (const name of builtinDatasetNames()) {
-        const d = builtinDataset(name)!;
-        process.stdout.write(`${d.name}\t${d.modality}\tn=${d.examples}\tclasses=${d.classes}\tshape=${d.shape.join('×')}\n  source: ${d.source}\n  licence: ${d.licence}\n`);
+    .description('list the built-in datasets; `datasets describe <name|file>` checks a dataset or your file and prints what mixbench would load')
+    .argument('[action]', '"describe" (omit to list)')
+    .argument('[target]', 'a built-in name or a data file')
+    .option('--format <format>', 'describe: csv | text | idx | cifar (default: from the file name and header)')
+    .option('--label <column>', 'describe: label column (name or 0-based index)')
+    .option('--text <column>', 'describe: text column (text files)')
+    .option('--labels <file>', 'describe: IDX labels file for an IDX images file')
+    .option('--layout <layout>', 'describe: text layout tsv | csv | sst2 | trec')
+    .option('--test-path <file>', 'describe: an official test file')
+    .option('--max-length <n>', 'describe: tokens per text')
+    .action(async (action: string | undefined, target: string | undefined, flags: Record<string, string>) => {
+      const { formatDatasetList, describeDataset } = await import('./data/describe');
+      if (action === undefined) {
+        process.stdout.write(formatDatasetList());
+        return;
       }
+      if (action !== 'describe') throw new UsageError(`unknown datasets action "${action}"; use \`mixbench datasets\` or \`mixbench datasets describe <name|file>\``);
+      if (!target) throw new UsageError('datasets describe needs a built-in name or a file');
+      process.stdout.write(describeDataset(target, { ...flags, testPath: flags.testPath }));
     });
 
   return program;

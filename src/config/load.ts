@@ -4,12 +4,14 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type Issue } from '../errors';
 import { builtinDataset, builtinDatasetNames } from '../data/catalog';
-import { resolveDatasetEntry } from '../data/spec';
+import { checkDatasetEntry, modalityOf, resolveDatasetEntry } from '../data/spec';
+import { checkNoise } from '../data/noise';
 import { methodInfo } from '../methods/catalog';
 import { issueAt, keyIssue, type SourceMap } from './locate';
 import { resolveMethods } from './methods';
 import { resolveModel, resolveTrain, resolveSeeds, resolveNoise, DEFAULT_SPLIT_SEED } from './resolve';
 import { ExperimentFileSchema, type ResolvedExperiment } from './schema';
+import { resolveReport } from '../report/settings';
 
 export interface LoadOptions {
   /** Shown in messages instead of the path (tests). */
@@ -63,21 +65,44 @@ export function parseConfig(text: string, file: string): ResolvedExperiment {
 
   datasets.forEach((ds, i) => {
     const info = builtinDataset(ds.name);
-    if (!info) {
-      issues.push(issueAt(src, ['datasets', i], `unknown dataset "${ds.name}"; built-in datasets: ${builtinDatasetNames().join(', ')} (see \`mixbench datasets\`)`));
+    if (!info && !ds.format) {
+      issues.push(issueAt(src, ['datasets', i], `unknown dataset "${ds.name}"; built-in datasets: ${builtinDatasetNames().join(', ')} (see \`mixbench datasets\`), or give a \`format\` and \`path\` for your own file`));
       return;
     }
-    if (model.type === 'transformer' && info.modality === 'image') {
+    if (info && ds.format) {
+      issues.push(issueAt(src, ['datasets', i, 'name'], `"${ds.name}" is a built-in dataset; give your file another name`));
+      return;
+    }
+    for (const [key, message] of checkDatasetEntry(ds)) issues.push(issueAt(src, ['datasets', i, key], message));
+    const modality = modalityOf(ds)!;
+    for (const nz of noise) {
+      // (the message names the setting: one entry may expand into several)
+      const problem = checkNoise(nz, { name: ds.name, modality, numClasses: info?.classes ?? Number.MAX_SAFE_INTEGER });
+      if (problem) issues.push(issueAt(src, ['noise'], problem));
+    }
+    if (model.type === 'mlp' && modality === 'text') {
+      issues.push(issueAt(src, ['model', 'type'], `the MLP does not take text (token ids; dataset ${ds.name} at datasets[${i}]); use model.type transformer`));
+    }
+    if (info && model.type === 'transformer' && info.modality === 'image') {
       const [h, w] = info.shape;
       if (h % model.patch !== 0 || w % model.patch !== 0) {
         issues.push(issueAt(src, ['model', 'patch'], `patch ${model.patch} does not divide the ${h}×${w} images of ${ds.name}; use a divisor such as ${divisors(h).join(', ')}`));
       }
     }
+    for (const key of ['augment', 'measure'] as const) {
+      const group = file_.ensemble?.[key]?.group;
+      if (!group || group === 'none') continue;
+      if (modality !== 'image') {
+        issues.push(issueAt(src, ['ensemble', key, 'group'], `group ${group} acts on images, but dataset ${ds.name} at datasets[${i}] is ${modality}; use group: none`));
+      } else if (info && group === 'c4' && info.shape[0] !== info.shape[1]) {
+        issues.push(issueAt(src, ['ensemble', key, 'group'], `C4 rotations need square images; ${ds.name} is ${info.shape[0]}×${info.shape[1]}`));
+      }
+    }
     methods.forEach((m, k) => {
       for (const part of m.parts) {
         const mi = methodInfo(part.method)!;
-        if (!mi.modalities.includes(info.modality)) {
-          issues.push(issueAt(src, ['methods', entryIndex[k]], `${part.method} cannot act on ${info.modality} data (dataset ${ds.name} at datasets[${i}]); it supports ${mi.modalities.join(', ')} data`));
+        if (!mi.modalities.includes(modality)) {
+          issues.push(issueAt(src, ['methods', entryIndex[k]], `${part.method} cannot act on ${modality} data (dataset ${ds.name} at datasets[${i}]); it supports ${mi.modalities.join(', ')} data`));
         }
       }
     });
@@ -91,6 +116,8 @@ export function parseConfig(text: string, file: string): ResolvedExperiment {
       if (!mi.models.includes(model.type)) {
         issues.push(issueAt(src, ['methods', entryIndex[i]], `${part.method} acts inside attention and needs model.type transformer, not ${model.type}`));
       }
+      const problem = mi.checkModel?.(part.options, model);
+      if (problem) issues.push(issueAt(src, ['methods', entryIndex[i]], `${part.method}: ${problem}`));
     }
   });
 
@@ -106,6 +133,14 @@ export function parseConfig(text: string, file: string): ResolvedExperiment {
     backend: file_.backend ?? 'auto',
     splitSeed: file_.splitSeed ?? DEFAULT_SPLIT_SEED,
     output: file_.output ?? `results/${file_.name}`,
+    ensemble: file_.ensemble
+      ? {
+          members: file_.ensemble.members,
+          group: file_.ensemble.augment?.group ?? 'none',
+          measure: file_.ensemble.measure?.group ?? file_.ensemble.augment?.group ?? 'none',
+        }
+      : null,
+    report: resolveReport(file_.report, file_.claims),
   };
 }
 

@@ -4,10 +4,12 @@
  * Seeds: `initSeed` (weights, batch order, dropout) depends on (dataset, noise, seed) only, so under one seed every
  * method starts from the same weights and sees the same batches: paired comparisons with common random numbers.
  * `methodSeed` (λ, permutations, ...) also depends on the method. Both are derived by hashing and never 0.
+ * Ensembles add a member axis: member m of (dataset, noise, method, seed) gets its own initSeed and is an ordinary run
+ * (so members run in parallel, resume and shard like any other run).
  */
 import { canonicalJson, deriveSeed, sha256Hex } from '../util/hash';
 import type { ResolvedDataset } from '../data/spec';
-import type { ResolvedExperiment, ResolvedMethod, ResolvedModel, ResolvedNoise, ResolvedTrain } from './schema';
+import type { ResolvedEnsemble, ResolvedExperiment, ResolvedMethod, ResolvedModel, ResolvedNoise, ResolvedTrain } from './schema';
 
 export interface RunSpec {
   /** `<dataset>-<method>-<noise>-s<seed>-<hash10>`; the hash covers every setting below. */
@@ -22,6 +24,17 @@ export interface RunSpec {
   splitSeed: number;
   model: ResolvedModel;
   train: ResolvedTrain;
+  /** Ensemble membership and the group used for augmentation and equivariance diagnostics (absent: no ensemble). */
+  member?: EnsembleMember;
+}
+
+export interface EnsembleMember {
+  index: number;
+  of: number;
+  /** Augmentation group. */
+  group: ResolvedEnsemble['group'];
+  /** Group of the test-set equivariance diagnostics. */
+  measure: ResolvedEnsemble['measure'];
 }
 
 export interface Plan {
@@ -35,15 +48,31 @@ export function planRuns(exp: ResolvedExperiment): Plan {
   for (const dataset of exp.datasets) {
     for (const noise of exp.noise) {
       for (const method of exp.methods) {
-        for (const seed of exp.seeds) runs.push(makeRun(exp, dataset, noise, method, seed));
+        for (const seed of exp.seeds) {
+          if (!exp.ensemble) runs.push(makeRun(exp, dataset, noise, method, seed));
+          else {
+            for (let m = 0; m < exp.ensemble.members; m++) {
+              runs.push(makeRun(exp, dataset, noise, method, seed, { index: m, of: exp.ensemble.members, group: exp.ensemble.group, measure: exp.ensemble.measure }));
+            }
+          }
+        }
       }
     }
   }
   return { experiment: exp.name, output: exp.output, runs };
 }
 
-function makeRun(exp: ResolvedExperiment, dataset: ResolvedDataset, noise: ResolvedNoise, method: ResolvedMethod, seed: number): RunSpec {
-  const initSeed = deriveSeed('init', canonicalJson(dataset), canonicalJson(noise), seed);
+function makeRun(
+  exp: ResolvedExperiment,
+  dataset: ResolvedDataset,
+  noise: ResolvedNoise,
+  method: ResolvedMethod,
+  seed: number,
+  member?: EnsembleMember,
+): RunSpec {
+  const initSeed = member
+    ? deriveSeed('init', canonicalJson(dataset), canonicalJson(noise), seed, 'member', member.index)
+    : deriveSeed('init', canonicalJson(dataset), canonicalJson(noise), seed);
   const methodSeed = deriveSeed('method', initSeed, canonicalJson(method.parts));
   const body = {
     experiment: exp.name,
@@ -56,9 +85,11 @@ function makeRun(exp: ResolvedExperiment, dataset: ResolvedDataset, noise: Resol
     splitSeed: exp.splitSeed,
     model: exp.model,
     train: exp.train,
+    ...(member ? { member } : {}),
   };
   const hash = sha256Hex(canonicalJson(body)).slice(0, 10);
-  const id = `${slug(dataset.name)}-${slug(method.name)}-${slug(noise.label)}-s${seed}-${hash}`;
+  const memberTag = member ? `-m${member.index}` : '';
+  const id = `${slug(dataset.name)}-${slug(method.name)}-${slug(noise.label)}-s${seed}${memberTag}-${hash}`;
   return { id, ...body };
 }
 

@@ -1,7 +1,7 @@
 /** Defaults live here and nowhere else. */
 import type { Issue } from '../errors';
 import { issueAt, type SourceMap } from './locate';
-import type { ExperimentFile, ResolvedModel, ResolvedNoise, ResolvedTrain } from './schema';
+import { INPUT_NOISE_TYPES, LABEL_NOISE_TYPES, TEXT_NOISE_TYPES, type ExperimentFile, type NoiseType, type ResolvedModel, type ResolvedNoise, type ResolvedTrain } from './schema';
 
 export const DEFAULT_SPLIT_SEED = 20240601;
 export const DEFAULT_SEEDS = [1, 2, 3];
@@ -51,13 +51,60 @@ export function resolveTrain(train: ExperimentFile['train'], _modelType: Resolve
   };
 }
 
-/** The noise axis. Only `none` exists until label/input noise lands (datasets-and-noise issue). */
+/**
+ * The noise axis. Entries: `none`, or one of `{label: {type, rate, map?}}`, `{input: {type, rate | std}}`,
+ * `{text: {type, rate}}`, where a rate may be a list (one setting per value). See ResolvedNoise.
+ */
 export function resolveNoise(src: SourceMap, noise: unknown[] | undefined, issues: Issue[]): ResolvedNoise[] {
-  if (noise === undefined) return [{ label: 'none' }];
+  const NONE: ResolvedNoise = { label: 'none', kind: 'none', type: 'none', rate: 0 };
+  if (noise === undefined) return [NONE];
   const out: ResolvedNoise[] = [];
+  const add = (n: ResolvedNoise) => {
+    if (!out.some((o) => o.label === n.label)) out.push(n);
+  };
+  const kinds = { label: LABEL_NOISE_TYPES, input: INPUT_NOISE_TYPES, text: TEXT_NOISE_TYPES } as const;
   noise.forEach((entry, i) => {
-    if (entry === 'none' || entry === null) out.push({ label: 'none' });
-    else issues.push(issueAt(src, ['noise', i], 'only `none` is supported in this version'));
+    const at = (path: (string | number)[], msg: string) => issues.push(issueAt(src, ['noise', i, ...path], msg));
+    if (entry === 'none' || entry === null) return add(NONE);
+    if (typeof entry !== 'object' || Array.isArray(entry)) {
+      return at([], 'a noise entry is `none` or a map with one of label, input, text, e.g. {label: {type: symmetric, rate: [0.2, 0.4]}}');
+    }
+    const keys = Object.keys(entry as object);
+    if (keys.length !== 1 || !(keys[0] in kinds)) {
+      return at([], `a noise entry has exactly one key, label, input or text (found ${keys.join(', ') || 'none'}); list combinations as separate entries`);
+    }
+    const kind = keys[0] as keyof typeof kinds;
+    const body = (entry as Record<string, unknown>)[kind];
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return at([kind], `expected {type: ${kinds[kind].join(' | ')}, rate: ...}`);
+    const b = body as Record<string, unknown>;
+    const allowed = ['type', 'rate', ...(kind === 'input' ? ['std'] : []), ...(kind === 'label' ? ['map'] : [])];
+    for (const k of Object.keys(b)) if (!allowed.includes(k)) at([kind, k], `unknown key "${k}"; ${kind} noise takes ${allowed.join(', ')}`);
+    const type = b.type;
+    if (typeof type !== 'string' || !(kinds[kind] as readonly string[]).includes(type)) {
+      return at([kind, 'type'], `${kind} noise type must be one of ${kinds[kind].join(', ')}${type === undefined ? '' : `, not "${String(type)}"`}`);
+    }
+    const gaussian = type === 'gaussian';
+    const rateKey = gaussian && b.std !== undefined ? 'std' : 'rate';
+    const raw = b[rateKey];
+    if (raw === undefined) return at([kind], `missing ${gaussian ? '"std" (relative to each feature\'s std)' : '"rate"'}`);
+    const rates = Array.isArray(raw) ? raw : [raw];
+    let map: number[] | undefined;
+    if (b.map !== undefined) {
+      if (type !== 'asymmetric') return at([kind, 'map'], '`map` applies to asymmetric label noise only');
+      const m = b.map;
+      if (Array.isArray(m) && m.every((v) => Number.isInteger(v) && v >= 0)) map = m as number[];
+      else if (m && typeof m === 'object' && !Array.isArray(m) && Object.entries(m).every(([k, v]) => /^\d+$/.test(k) && Number.isInteger(v) && (v as number) >= 0)) {
+        const e = Object.entries(m as Record<string, number>).map(([k, v]) => [Number(k), v] as const);
+        map = Array.from({ length: Math.max(...e.map(([k]) => k)) + 1 }, (_, k) => k);
+        for (const [k, v] of e) map[k] = v;
+      } else return at([kind, 'map'], 'map is a list (class k → map[k]) or a map {from: to} of class indices ≥ 0');
+    }
+    rates.forEach((r, j) => {
+      const path = Array.isArray(raw) ? [kind, rateKey, j] : [kind, rateKey];
+      if (typeof r !== 'number' || !Number.isFinite(r)) return at(path, `${rateKey} must be a number`);
+      if (gaussian ? r < 0 : r < 0 || r >= 1) return at(path, gaussian ? `std must be ≥ 0, got ${r}` : `noise rate must be in [0, 1), got ${r}`);
+      add({ label: `${type}${map ? '-map' : ''}-${r}`, kind, type: type as NoiseType, rate: r, ...(map ? { map } : {}) });
+    });
   });
   return out;
 }

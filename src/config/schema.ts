@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DatasetEntrySchema, type ResolvedDataset } from '../data/spec';
+import { ClaimSchema, ReportSchema, type ReportSettings } from '../report/settings';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -48,6 +49,19 @@ export const ExperimentFileSchema = z.strictObject({
   backend: z.enum(BACKENDS).optional(),
   splitSeed: z.number().int().positive().optional(),
   output: z.string().min(1).optional(),
+  /** Train K members per (dataset, noise, method, seed) with group augmentation and evaluate the ensemble. */
+  ensemble: z
+    .strictObject({
+      members: z.number().int().min(1).max(1000),
+      augment: z.strictObject({ group: z.enum(['c4', 'flip', 'none']) }).optional(),
+      /** The group the equivariance diagnostics use (default: the augmentation group). */
+      measure: z.strictObject({ group: z.enum(['c4', 'flip', 'none']) }).optional(),
+    })
+    .optional(),
+  /** Report settings (never part of run ids): `{metric: best | last | median-last-k, k}`. */
+  report: ReportSchema.optional(),
+  /** Machine-readable claims that `mixbench report` checks, e.g. `{better: mixup, than: baseline, metric: last, noise: 0.4}`. */
+  claims: z.array(ClaimSchema).optional(),
 });
 export type ExperimentFile = z.infer<typeof ExperimentFileSchema>;
 
@@ -100,10 +114,37 @@ export interface ResolvedMethod {
   parts: ResolvedMethodPart[];
 }
 
-/** A noise setting (issue: datasets and noise). `none` is the clean data. */
+export const LABEL_NOISE_TYPES = ['symmetric', 'uniform', 'asymmetric'] as const;
+export const INPUT_NOISE_TYPES = ['gaussian', 'outliers'] as const;
+export const TEXT_NOISE_TYPES = ['replace', 'delete'] as const;
+export type NoiseType = 'none' | (typeof LABEL_NOISE_TYPES)[number] | (typeof INPUT_NOISE_TYPES)[number] | (typeof TEXT_NOISE_TYPES)[number];
+
+/**
+ * A noise setting, applied to the training split only (src/data/noise.ts). `none` is the clean data.
+ * label: symmetric (exactly round(rate·n) labels moved to another class), uniform (round(rate·n) labels redrawn,
+ * the true class included), asymmetric (round(rate·n) labels k → map[k], default k+1 mod K);
+ * input: gaussian (rate = std relative to each feature's std, every example), outliers (round(rate·n) inputs replaced
+ * by random inputs with random labels); text: replace / delete (each token with probability rate).
+ */
 export interface ResolvedNoise {
-  /** Short label used in tables and run directories, e.g. "none". */
+  /** Short label used in tables and run directories, e.g. "none", "symmetric-0.4". */
   label: string;
+  /** kind, type and rate are always set by the resolver; absent (hand-made specs, older records) means none. */
+  kind?: 'none' | 'label' | 'input' | 'text';
+  type?: NoiseType;
+  /** The rate (gaussian: the std relative to each feature's std); 0 for none. */
+  rate?: number;
+  /** asymmetric only: class k → map[k] (absent: k+1 mod K). */
+  map?: number[];
+}
+
+/** Ensemble members and their group augmentation (null: no ensemble). */
+export interface ResolvedEnsemble {
+  members: number;
+  /** Augmentation group: each training sample is transformed by a random element. */
+  group: 'c4' | 'flip' | 'none';
+  /** Group of the equivariance diagnostics on the test set. */
+  measure: 'c4' | 'flip' | 'none';
 }
 
 export interface ResolvedExperiment {
@@ -117,4 +158,7 @@ export interface ResolvedExperiment {
   backend: BackendName;
   splitSeed: number;
   output: string;
+  ensemble: ResolvedEnsemble | null;
+  /** How tables rank and compare, and the claims to check; not part of any RunSpec. */
+  report: ReportSettings;
 }

@@ -19,6 +19,12 @@ export interface Dataset {
   test: Split;
   /** Text only: vocabulary size including padding (0) and OOV (1). */
   vocabSize?: number;
+  /** Text only: id → word (0 "<pad>", 1 "<oov>"). */
+  vocabulary?: string[];
+  /** Class index → the label as written in the source. */
+  classNames?: string[];
+  /** How the data was read and prepared (split, encoding), for `mixbench datasets describe`. */
+  notes?: string[];
 }
 
 export function featureSize(shape: number[]): number {

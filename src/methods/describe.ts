@@ -16,5 +16,9 @@ export function formatMethods(): string {
     if (m.notes) out.push(`  note: ${m.notes}`);
     out.push('');
   }
+  out.push('Composition: a method entry may add further methods as keys, e.g. `- {method: amplify, neutreno: {lambda: 0.6}}`');
+  out.push('or `- {method: cutmix, label-smoothing: {epsilon: 0.1}, sam: {rho: 0.05}}`. Two parts of one kind (mixing, target,');
+  out.push('attention, optimizer) cannot be combined; gmix/bgmix/dgmix are both mixing and optimizer methods.');
+  out.push('Evaluation never mixes or perturbs; only network changes (neutreno) also apply at evaluation. See docs/methods.md.');
   return `${out.join('\n')}\n`;
 }

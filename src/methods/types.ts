@@ -5,10 +5,13 @@
  *   - hooks:   forward hooks inside the network (hidden-state mixing, attention variants);
  *   - loss:    how per-example losses become the scalar to minimise (default: mean);
  *   - gradients: how the step's gradient is computed (SAM's two passes; default: one backward pass).
+ * A part may also change the network itself (`network` hooks, NeuTRENO): those apply in training and in evaluation,
+ * unlike the per-step hooks, which never reach evaluation.
  * Per-step randomness (λ, π, layer) is drawn on the host in `beginStep`, once per step, so every pass of a
  * two-pass optimizer sees the same λ and π. The training loop never changes for a new method.
  */
 import type * as tf from '../tf';
+import type { ResolvedModel } from '../config/schema';
 import type { Rng } from '../util/rng';
 import type { ForwardHooks } from '../model/types';
 
@@ -36,14 +39,36 @@ export interface PartStep {
   hooks?: ForwardHooks;
   /** Reduce per-example losses to the training loss. */
   loss?(parts: LossParts): tf.Scalar;
-  /** Facts about the step for tests and logs (λ, π, layer). */
+  /** Facts about the step for tests and logs (λ, π, layer, box). */
   info?: Record<string, unknown>;
 }
 
-/** Computes the loss of the step at the current weights: one forward pass with all parts applied. */
-export type StepLoss = () => { loss: tf.Scalar; perExample: tf.Tensor1D };
+export interface StepLossValue {
+  loss: tf.Scalar;
+  /** [B] per-example losses of the (mixed) batch. */
+  perExample: tf.Tensor1D;
+}
+
+/** Per-example losses of the mixed and of the plain (unmixed) batch, from one forward pass over both. */
+export interface PairedLosses {
+  /** [B] loss of example i with every part applied (mixed input, mixed target). */
+  mixed: tf.Tensor1D;
+  /** [B] loss of example i with only target transforms applied (its own input, its own target). */
+  plain: tf.Tensor1D;
+}
+
+/**
+ * Computes the loss of the step at the current weights: one forward pass with all parts applied. Callable more than
+ * once (every call sees the step's λ and π). `pair()` runs the mixed and the plain batch as one 2B forward pass
+ * (BG-/DG-Mix); it needs input-level mixing (no hidden-state hooks).
+ */
+export interface StepLoss {
+  (): StepLossValue;
+  pair(): PairedLosses;
+}
 
 export interface GradientResult {
+  /** The loss to log (for two-pass methods, the first pass's loss at w). */
   loss: tf.Scalar;
   grads: tf.NamedTensorMap;
 }
@@ -57,6 +82,26 @@ export interface MethodPart {
   name: string;
   beginStep?(ctx: StepContext): PartStep;
   gradient?: GradientPart;
+  /** A change of the network itself (not of the data): applied in training and in evaluation. */
+  network?: ForwardHooks;
 }
 
-export type PartFactory = (options: Record<string, unknown>) => MethodPart;
+/** What a part may know about the run when it is built. */
+export interface PartEnv {
+  model: ResolvedModel;
+}
+
+export type PartFactory = (options: Record<string, unknown>, env: PartEnv) => MethodPart;
+
+/**
+ * Test-only option key: a number in [0, 1] that replaces the drawn λ of a mixing part. It is not in any option
+ * schema (the schemas are strict), so a config file cannot set it; tests pass it to a factory directly.
+ */
+export const FORCE_LAMBDA = '__forceLambda';
+
+export function forcedLambda(options: Record<string, unknown>): number | undefined {
+  const v = options[FORCE_LAMBDA];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${FORCE_LAMBDA} must be a number in [0, 1]`);
+  return v;
+}

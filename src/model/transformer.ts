@@ -18,6 +18,8 @@ import * as tf from '../tf';
 import type { ResolvedTransformer } from '../config/schema';
 import { ParamFactory, uniquePrefix } from './init';
 import { addRow, dense, dropout, gelu, layerNorm } from './ops';
+import { multiHeadAttention } from './attention';
+import { embedTokens, paddingMasks } from './embedding';
 import type { ForwardOptions, Model } from './types';
 
 export interface TransformerInput {
@@ -25,6 +27,8 @@ export interface TransformerInput {
   image?: { height: number; width: number; channels: number };
   /** Tabular rows [F]: each feature becomes a token (value × embedding + feature embedding). */
   features?: number;
+  /** Token ids [L] (0 = padding, 1 = OOV): a token embedding [vocab, d]; attention and mean pooling skip padding. */
+  text?: { length: number; vocab: number };
 }
 
 interface Block {
@@ -67,8 +71,12 @@ export class Transformer implements Model {
     } else if (input.features) {
       this.patchDim = 1;
       this.tokens = input.features;
+    } else if (input.text) {
+      // Text: wPatch is the token-embedding table [vocab, d] (row lookup, src/model/embedding.ts), bPatch its bias.
+      this.patchDim = input.text.vocab;
+      this.tokens = input.text.length;
     } else {
-      throw new Error('Transformer needs image or feature input');
+      throw new Error('Transformer needs image, feature or text input');
     }
     this.wPatch = f.glorot('patch/w', this.patchDim, dim);
     this.bPatch = f.constant('patch/b', [dim], 0);
@@ -113,31 +121,32 @@ export class Transformer implements Model {
     const B = x.shape[0];
     const hooks = opts.hooks;
     const T = this.tokens + (this.cls ? 1 : 0);
-    const dh = dim / heads;
 
-    let tokens = dense(this.patchify(x), this.wPatch as tf.Tensor2D, this.bPatch as tf.Tensor1D);
+    // Text: token ids read back once per batch for the embedding gradient and the padding masks.
+    const ids = this.input.text ? Int32Array.from(x.dataSync()) : null;
+    const masks = ids ? paddingMasks(ids, B, this.tokens, this.cls ? 1 : 0) : null;
+    const keyBias = masks ? tf.tensor2d(masks.keyBias, [B, T]) : undefined;
+    let tokens = ids
+      ? (tf.add(embedTokens(ids, this.wPatch as tf.Tensor2D), this.bPatch) as tf.Tensor2D)
+      : dense(this.patchify(x), this.wPatch as tf.Tensor2D, this.bPatch as tf.Tensor1D);
     if (this.cls) {
-      const cls = tf.broadcastTo(this.cls, [B, 1, dim]);
+      // ones[B,1]·cls: a 2-D product whose gradient is another matmul (fast on wasm) rather than a Sum.
+      const cls = tf.matMul(tf.ones([B, 1]), this.cls as tf.Tensor2D).reshape([B, 1, dim]);
       tokens = tf.concat([cls, tokens.reshape([B, this.tokens, dim])], 1).reshape([B * T, dim]);
     }
     let h = addRow(tokens.reshape([B, T * dim]), this.pos).reshape([B * T, dim]) as tf.Tensor2D;
     h = dropout(h, rate, opts.training, opts.nextSeed);
     if (hooks?.hidden) h = hooks.hidden({ kind: 'embed' }, h.reshape([B, T, dim])).reshape([B * T, dim]);
 
-    const splitHeads = (t: tf.Tensor2D): tf.Tensor3D =>
-      tf.transpose(t.reshape([B, T, heads, dh]), [0, 2, 1, 3]).reshape([B * heads, T, dh]);
-
     this.blocks.forEach((blk, layer) => {
       const a = layerNorm(h, blk.ln1g as tf.Tensor1D, blk.ln1b as tf.Tensor1D);
-      const q = splitHeads(dense(a, blk.wq as tf.Tensor2D, blk.bq as tf.Tensor1D));
-      const k = splitHeads(dense(a, blk.wk as tf.Tensor2D, blk.bk as tf.Tensor1D));
-      const v = splitHeads(dense(a, blk.wv as tf.Tensor2D, blk.bv as tf.Tensor1D));
-      // kᵀ materialised so the product carries no transpose flag.
-      const scores = tf.mul(tf.matMul(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(dh));
-      const probs = tf.softmax(scores) as tf.Tensor3D;
-      let context = tf.matMul(probs, v) as tf.Tensor3D;
-      if (hooks?.attention) context = hooks.attention({ layer, q, k, v, probs, context });
-      const merged = tf.transpose(context.reshape([B, heads, T, dh]), [0, 2, 1, 3]).reshape([B * T, dim]) as tf.Tensor2D;
+      // Per-head attention in the backend's fastest formulation (src/model/attention.ts); hooks see [B·H, T, dh].
+      const merged = multiHeadAttention({
+        q: dense(a, blk.wq as tf.Tensor2D, blk.bq as tf.Tensor1D),
+        k: dense(a, blk.wk as tf.Tensor2D, blk.bk as tf.Tensor1D),
+        v: dense(a, blk.wv as tf.Tensor2D, blk.bv as tf.Tensor1D),
+        batch: B, tokens: T, heads, layer, hook: hooks?.attention, keyBias,
+      });
       const attnOut = dense(merged, blk.wo as tf.Tensor2D, blk.bo as tf.Tensor1D);
       h = tf.add(h, dropout(attnOut, rate, opts.training, opts.nextSeed));
       if (hooks?.hidden) h = hooks.hidden({ kind: 'attention', layer }, h.reshape([B, T, dim])).reshape([B * T, dim]);
@@ -150,7 +159,11 @@ export class Transformer implements Model {
     });
 
     const seq = h.reshape([B, T, dim]);
-    const pooled = (this.cls ? seq.slice([0, 0, 0], [B, 1, dim]).reshape([B, dim]) : tf.mean(seq, 1)) as tf.Tensor2D;
+    const pooled = (this.cls
+      ? seq.slice([0, 0, 0], [B, 1, dim]).reshape([B, dim])
+      : masks // text: the mean over real tokens only
+        ? tf.sum(tf.mul(seq, tf.tensor3d(masks.poolWeights, [B, T, 1])), 1)
+        : tf.mean(seq, 1)) as tf.Tensor2D;
     const normed = layerNorm(pooled, this.lnfG as tf.Tensor1D, this.lnfB as tf.Tensor1D);
     return dense(normed, this.wHead as tf.Tensor2D, this.bHead as tf.Tensor1D);
   }

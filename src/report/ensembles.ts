@@ -27,7 +27,7 @@ function memberGroups(records: RunRecord[]): MemberGroup[] {
     if (!r.spec.member || r.status !== 'ok' || !r.orbit) continue;
     const key = [r.spec.experiment, r.spec.dataset.name, r.spec.noise.label, r.spec.method.name, String(r.spec.seed)];
     const k = JSON.stringify(key);
-    const g = groups.get(k) ?? { key, group: r.spec.member.group, records: [] };
+    const g = groups.get(k) ?? { key, group: r.orbit.group, records: [] };
     g.records.push(r);
     groups.set(k, g);
   }
@@ -79,15 +79,17 @@ export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: str
     const series: Series[] = [];
     const byMethod = new Map<string, EnsembleRow[]>();
     for (const r of rs) byMethod.set(`${r.method} (seed ${r.seed})`, [...(byMethod.get(`${r.method} (seed ${r.seed})`) ?? []), r]);
+    const single = byMethod.size === 1;
     for (const [name, mr] of byMethod) {
-      series.push({ name: `${name}: ensemble`, points: mr.map((r) => ({ x: Number(r.size), y: Number(r.ensemble_divergence) })) });
-      series.push({ name: `${name}: mean member`, dashed: true, points: mr.map((r) => ({ x: Number(r.size), y: Number(r.member_divergence) })) });
+      const tag = single ? '' : `${name}: `;
+      series.push({ name: `${tag}ensemble`, points: mr.map((r) => ({ x: Number(r.size), y: Number(r.ensemble_divergence) })) });
+      series.push({ name: `${tag}mean member`, dashed: true, points: mr.map((r) => ({ x: Number(r.size), y: Number(r.member_divergence) })) });
     }
     const sizes = [...new Set(rs.map((r) => Number(r.size)))].sort((a, b) => a - b);
     plots.push({
       file: `equivariance-${dataset.replace(/[^A-Za-z0-9._+-]+/g, '_')}-${noise.replace(/[^A-Za-z0-9._+-]+/g, '_')}.svg`,
       svg: lineChart({
-        title: `Invariance error vs ensemble size — ${dataset}${noise === 'none' ? '' : `, noise ${noise}`}`,
+        title: `Invariance error vs ensemble size — ${dataset}${noise === 'none' ? '' : `, noise ${noise}`}${byMethod.size === 1 ? ` (${[...byMethod.keys()][0]})` : ''}`,
         subtitle: `group ${rs[0].group}; divergence = symmetric KL between p(x) and p(gx), mean over test inputs and g ∈ G; ${rs[0].bootstraps} bootstrap ensembles per size`,
         xLabel: 'ensemble size (members)',
         yLabel: 'divergence (nats)',

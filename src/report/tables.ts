@@ -1,121 +1,171 @@
-/** Run records → rows → CSV files. Rows are plain data; CSV is one formatter of them. */
+/**
+ * Run records → rows → files. `writeTables` writes every table and plot of an output directory from its records
+ * alone; `mixbench run` calls it after each finished run and `mixbench report` rebuilds the same files.
+ *
+ *   runs.csv             a row per run
+ *   summary.csv/.md/.tex a row per (dataset, noise, method): src/report/summary.ts; formatters in format.ts
+ *   oversmoothing.csv    a row per (dataset, noise, method, layer) when Transformer runs carry the diagnostic
+ *   plots/*.svg          accuracy vs noise, curves, over-smoothing (src/report/plots.ts)
+ *   claims.txt           the config's claims and whether they hold (when it has any)
+ *   report.json          the report settings used (so `mixbench report <dir>` reuses the config's choice)
+ */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import type { RunRecord } from '../run/record';
 import { writeFileAtomic } from '../util/fs';
-import { mean, std } from './stats';
+import { evaluateClaims, formatClaims } from './claims';
+import { datasetLabel, noiseInfo } from './fields';
+import { toCsv, toLatex, toMarkdown, toText } from './format';
+import { allPlots, OVERSMOOTHING_COLUMNS, oversmoothingRows } from './plots';
+import { UsageError } from '../errors';
+import { ACCURACY_METRICS, DEFAULT_REPORT, type ReportSettings } from './settings';
+import { summarise, type Summary, type SummaryRow } from './summary';
+
+import { ENSEMBLE_COLUMNS, ensembleRows, equivariancePlots } from './ensembles';
+export { toCsv } from './format';
+export type { SummaryRow } from './summary';
 
 export const RUN_COLUMNS = [
-  'run_id', 'dataset', 'noise', 'method', 'seed', 'backend', 'status', 'epochs', 'best_acc', 'last_acc', 'best_epoch',
-  'test_nll', 'ece', 'train_loss', 'train_seconds', 'samples_per_sec', 'error',
+  'run_id', 'experiment', 'dataset', 'noise', 'noise_type', 'noise_rate', 'method', 'seed', 'backend', 'status', 'epochs',
+  'best_acc', 'last_acc', 'best_epoch', 'test_nll', 'ece', 'train_loss', 'train_seconds', 'samples_per_sec',
+  'last_layer_cosine', 'realised_label_noise', 'realised_input_noise', 'mem_noisy_fit', 'mem_true_fit', 'error',
 ] as const;
 
 export type RunRow = Record<(typeof RUN_COLUMNS)[number], string | number | null>;
 
 export function runRows(records: RunRecord[]): RunRow[] {
-  return records.map((r) => ({
-    run_id: r.id,
-    dataset: r.spec.dataset.name,
-    noise: r.spec.noise.label,
-    method: r.spec.method.name,
-    seed: r.spec.seed,
-    backend: r.environment.backend,
-    status: r.status,
-    epochs: r.curve.length,
-    best_acc: r.metrics?.bestAccuracy ?? null,
-    last_acc: r.metrics?.lastAccuracy ?? null,
-    best_epoch: r.metrics?.bestEpoch ?? null,
-    test_nll: r.metrics?.testNll ?? null,
-    ece: r.metrics?.ece ?? null,
-    train_loss: r.metrics?.finalTrainLoss ?? null,
-    train_seconds: r.metrics?.trainSeconds ?? null,
-    samples_per_sec: r.metrics?.samplesPerSec ?? null,
-    error: r.error ? r.error.split('\n')[0] : null,
-  }));
+  return records.map((r) => {
+    const noise = noiseInfo(r);
+    const layers = r.oversmoothing?.layers;
+    return {
+      run_id: r.id,
+      experiment: r.spec.experiment,
+      dataset: datasetLabel(r),
+      noise: r.spec.noise.label,
+      noise_type: noise.type,
+      noise_rate: noise.rate ?? null,
+      method: r.spec.method.name,
+      seed: r.spec.seed,
+      backend: r.environment.backend,
+      status: r.status,
+      epochs: r.curve.length,
+      best_acc: r.metrics?.bestAccuracy ?? null,
+      last_acc: r.metrics?.lastAccuracy ?? null,
+      best_epoch: r.metrics?.bestEpoch ?? null,
+      test_nll: r.metrics?.testNll ?? null,
+      ece: r.metrics?.ece ?? null,
+      train_loss: r.metrics?.finalTrainLoss ?? null,
+      train_seconds: r.metrics?.trainSeconds ?? null,
+      samples_per_sec: r.metrics?.samplesPerSec ?? null,
+      last_layer_cosine: layers?.length ? layers.reduce((a, b) => (b.depth > a.depth ? b : a)).cosine : null,
+      // Realised noise on the training split and the last epoch's fit of the label-corrupted examples (noisy runs).
+      realised_label_noise: r.noise?.labelFraction ?? null,
+      realised_input_noise: r.noise?.inputFraction ?? null,
+      mem_noisy_fit: r.memorisation?.noisyFit ?? null,
+      mem_true_fit: r.memorisation?.trueFit ?? null,
+      error: r.error ? r.error.split('\n')[0] : null,
+    };
+  });
 }
 
-/** `acc` is the best-epoch test accuracy; `last_acc` the last epoch's. Means over the runs with status ok. */
-export const SUMMARY_COLUMNS = [
-  'dataset', 'noise', 'method', 'n', 'n_failed', 'acc_mean', 'acc_std', 'acc_delta_vs_baseline', 'last_acc_mean', 'last_acc_std',
-  'last_acc_delta_vs_baseline', 'test_nll_mean', 'ece_mean', 'samples_per_sec_mean',
-] as const;
+/** The summary rows (see summary.ts for the columns). */
+export function summaryRows(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT): SummaryRow[] {
+  return summarise(records, settings).rows;
+}
 
-export type SummaryRow = Record<(typeof SUMMARY_COLUMNS)[number], string | number | null>;
-
-export function summaryRows(records: RunRecord[]): SummaryRow[] {
-  const groups = new Map<string, RunRecord[]>();
-  for (const r of records) {
-    const key = JSON.stringify([r.spec.dataset.name, r.spec.noise.label, r.spec.method.name]);
-    const list = groups.get(key);
-    if (list) list.push(r);
-    else groups.set(key, [r]);
+/** Read `<dir>/report.json` (written by `mixbench run` from the config), or the defaults. */
+export function readReportSettings(dir: string): ReportSettings {
+  const p = join(dir, 'report.json');
+  if (!existsSync(p)) return { ...DEFAULT_REPORT };
+  try {
+    return { ...DEFAULT_REPORT, ...(JSON.parse(readFileSync(p, 'utf8')) as Partial<ReportSettings>) };
+  } catch {
+    return { ...DEFAULT_REPORT };
   }
-  const rows: SummaryRow[] = [];
-  for (const [key, runs] of groups) {
-    const [dataset, noise, method] = JSON.parse(key) as string[];
-    const ok = runs.filter((r) => r.status === 'ok' && r.metrics);
-    const pick = (f: (r: RunRecord) => number) => ok.map(f);
-    rows.push({
-      dataset, noise, method,
-      n: ok.length,
-      n_failed: runs.length - ok.length,
-      acc_mean: mean(pick((r) => r.metrics!.bestAccuracy)) ?? null,
-      acc_std: std(pick((r) => r.metrics!.bestAccuracy)) ?? null,
-      acc_delta_vs_baseline: null,
-      last_acc_mean: mean(pick((r) => r.metrics!.lastAccuracy)) ?? null,
-      last_acc_std: std(pick((r) => r.metrics!.lastAccuracy)) ?? null,
-      last_acc_delta_vs_baseline: null,
-      test_nll_mean: mean(pick((r) => r.metrics!.testNll)) ?? null,
-      ece_mean: mean(pick((r) => r.metrics!.ece)) ?? null,
-      samples_per_sec_mean: mean(pick((r) => r.metrics!.samplesPerSec)) ?? null,
-    });
+}
+
+export interface ReportOutput {
+  files: string[];
+  summary: Summary;
+  claims: string;
+}
+
+/** Write every table and plot into `output` from `records`; the report settings default to `<output>/report.json`. */
+export function writeReport(output: string, records: RunRecord[], settings?: ReportSettings, sourceDirs?: string[]): ReportOutput {
+  const s = settings ?? readReportSettings(output);
+  const summary = summarise(records, s);
+  const title = [...new Set(records.map((r) => r.spec.experiment))].join(' + ') || 'mixbench';
+  const files: [string, string][] = [
+    ['runs.csv', toCsv(runRows(records), RUN_COLUMNS)],
+    ['summary.csv', toCsv(summary.rows, summary.columns)],
+    ['summary.md', toMarkdown(summary, title)],
+    ['summary.tex', toLatex(summary, title)],
+  ];
+  const os = oversmoothingRows(records);
+  if (os.length) files.push(['oversmoothing.csv', toCsv(os as unknown as SummaryRow[], OVERSMOOTHING_COLUMNS)]);
+  for (const plot of allPlots(records, s)) files.push([join('plots', plot.file), plot.svg]);
+  // Ensembles: members' stored test logits are read from the run directories (those of every merged output dir).
+  const ensembles = ensembleRows(records, sourceDirs ?? [output]);
+  if (ensembles.rows.length) {
+    files.push(['ensembles.csv', toCsv(ensembles.rows, ENSEMBLE_COLUMNS)]);
+    for (const plot of equivariancePlots(ensembles.rows)) files.push([join('plots', plot.file), plot.svg]);
   }
-  // Deltas against the arm made only of `baseline` in the same (dataset, noise) group.
-  const baselineNames = new Set(records.filter((r) => r.spec.method.parts.every((p) => p.method === 'baseline')).map((r) => r.spec.method.name));
-  for (const row of rows) {
-    const base = rows.find((b) => b.dataset === row.dataset && b.noise === row.noise && baselineNames.has(String(b.method)));
-    if (!base) continue;
-    if (typeof row.acc_mean === 'number' && typeof base.acc_mean === 'number') row.acc_delta_vs_baseline = row.acc_mean - base.acc_mean;
-    if (typeof row.last_acc_mean === 'number' && typeof base.last_acc_mean === 'number') row.last_acc_delta_vs_baseline = row.last_acc_mean - base.last_acc_mean;
+  const claims = formatClaims(evaluateClaims(records, s));
+  if (s.claims.length) files.push(['claims.txt', claims]);
+  if (settings) files.push(['report.json', `${JSON.stringify(settings, null, 1)}\n`]);
+  const paths: string[] = [];
+  for (const [name, text] of files) {
+    const path = join(output, name);
+    writeFileAtomic(path, text);
+    paths.push(path);
   }
-  return rows;
+  return { files: paths, summary, claims };
 }
 
-function cell(v: string | number | null): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(6);
-  return v;
+/** Write the tables and plots into `output`; returns the paths (the sweep's `onRecords`). */
+export function writeTables(output: string, records: RunRecord[], settings?: ReportSettings): string[] {
+  return writeReport(output, records, settings).files;
 }
 
-export function toCsv<R extends Record<string, string | number | null>>(rows: R[], columns: readonly string[]): string {
-  return stringify(
-    rows.map((r) => columns.map((c) => cell(r[c] as string | number | null))),
-    { header: true, columns: [...columns] },
-  );
+/** A fixed-width text table of the summary for the terminal (rows from `summaryRows`, or a whole Summary). */
+export function formatSummaryText(summary: Summary | SummaryRow[], settings: ReportSettings = DEFAULT_REPORT): string {
+  if (Array.isArray(summary)) {
+    const columns = summary.length ? Object.keys(summary[0]) : [];
+    const rankCol = columns.find((c) => c.endsWith('_rank')) ?? 'best_acc_rank';
+    const slug = rankCol.slice(0, -'_rank'.length);
+    const multiExperiment = new Set(summary.map((r) => r.experiment)).size > 1;
+    return toText({ columns, rows: summary, settings, metricColumn: slug, multiExperiment });
+  }
+  return toText(summary);
 }
 
-/** Write runs.csv and summary.csv into `output`; returns the paths. */
-export function writeTables(output: string, records: RunRecord[]): string[] {
-  const runsPath = join(output, 'runs.csv');
-  const summaryPath = join(output, 'summary.csv');
-  writeFileAtomic(runsPath, toCsv(runRows(records), RUN_COLUMNS));
-  writeFileAtomic(summaryPath, toCsv(summaryRows(records), SUMMARY_COLUMNS));
-  return [runsPath, summaryPath];
+/** The terminal report: the summary table, then the claims and whether they hold. */
+export function formatReport(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT): string {
+  const text = toText(summarise(records, settings));
+  const claims = formatClaims(evaluateClaims(records, settings));
+  return `${text}\n${claims ? `\n${claims}` : ''}`;
 }
 
-/** A fixed-width text table of the summary for the terminal. */
-export function formatSummaryText(rows: SummaryRow[]): string {
-  const header = ['dataset', 'noise', 'method', 'n', 'best acc (mean ± std)', 'Δ vs baseline', 'last acc', 'NLL', 'ECE'];
-  const pct = (v: unknown) => (typeof v === 'number' ? (100 * v).toFixed(2) : '-');
-  const body = rows.map((r) => [
-    String(r.dataset), String(r.noise), String(r.method), String(r.n),
-    `${pct(r.acc_mean)} ± ${pct(r.acc_std)}`,
-    typeof r.acc_delta_vs_baseline === 'number' ? `${r.acc_delta_vs_baseline >= 0 ? '+' : ''}${pct(r.acc_delta_vs_baseline)}` : '-',
-    pct(r.last_acc_mean),
-    typeof r.test_nll_mean === 'number' ? r.test_nll_mean.toFixed(3) : '-',
-    typeof r.ece_mean === 'number' ? r.ece_mean.toFixed(3) : '-',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), '(accuracies in %; best = best-epoch test accuracy; last = last epoch)'].join('\n');
+export interface ReportFlags {
+  config?: string;
+  metric?: string;
+  k?: string;
+}
+
+/**
+ * Settings for `mixbench report`: from `--config` (its `report` and `claims` keys) if given, else `<dir>/report.json`
+ * (written by `mixbench run`), else the defaults; `--metric` and `-k` override.
+ */
+export function reportSettingsFor(dir: string, flags: ReportFlags, loadConfig: (path: string) => { report: ReportSettings }): ReportSettings {
+  const s = flags.config ? { ...loadConfig(flags.config).report } : readReportSettings(dir);
+  if (flags.metric) {
+    if (!(ACCURACY_METRICS as readonly string[]).includes(flags.metric)) throw new UsageError(`--metric must be one of ${ACCURACY_METRICS.join(', ')}, got "${flags.metric}"`);
+    s.metric = flags.metric as ReportSettings['metric'];
+  }
+  if (flags.k !== undefined) {
+    const k = Number(flags.k);
+    if (!Number.isInteger(k) || k < 1) throw new UsageError(`-k must be a positive integer, got "${flags.k}"`);
+    s.k = k;
+  }
+  return s;
 }

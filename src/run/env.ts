@@ -35,7 +35,8 @@ export function environment(backend: BackendInfo): RunEnvironment {
     tfjs: tf.version_core,
     backend: backend.name,
     backendPackage: backend.package,
-    threads: backend.threads,
+    // tensorflow: the intra-op pool size when a sweep set it (--threads, or cores ÷ --jobs), else null (libtensorflow's default).
+    threads: backend.threads ?? (Number(process.env.TF_NUM_INTRAOP_THREADS) || null),
     device: backend.device,
     platform: `${platform()}-${arch()}`,
     cpu: cpu[0]?.model ?? 'unknown',

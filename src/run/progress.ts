@@ -24,6 +24,25 @@ function pct(v: number | null): string {
   return v === null ? '-' : `${(100 * v).toFixed(2)}%`;
 }
 
+function planLine(e: Extract<SweepEvent, { type: 'plan' }>): string {
+  const shard = e.shard && e.shard !== '1/1' ? ` (shard ${e.shard} of ${e.planTotal ?? '?'} runs, from ${e.shardSource})` : '';
+  const incomplete = e.incomplete ? `, ${e.incomplete} incomplete or corrupt (redone)` : '';
+  return `${e.experiment}: ${e.total} runs${shard}, ${e.complete} already complete${incomplete}, ${e.todo} to run → ${e.output}`;
+}
+
+function finishedLine(e: Extract<SweepEvent, { type: 'run_finished' }>): string {
+  const status = e.status === 'ok' ? 'done' : e.status.toUpperCase();
+  const attempt = e.attempt && e.attempt > 1 ? ` attempt ${e.attempt}` : '';
+  const retry = e.willRetry ? ' — will retry' : '';
+  const err = e.error ? ` — ${e.error.split('\n')[0]}` : '';
+  return `${status} ${e.id}${attempt}: best ${pct(e.bestAccuracy)} last ${pct(e.lastAccuracy)} (${e.seconds.toFixed(1)} s)${err}${retry}`;
+}
+
+function doneLine(e: Extract<SweepEvent, { type: 'done' }>): string {
+  const incomplete = e.incomplete ? `, ${e.incomplete} incomplete` : '';
+  return `finished in ${e.seconds.toFixed(1)} s: ${e.ok} ok, ${e.failed} failed, ${e.diverged} diverged, ${e.skipped} skipped as complete${incomplete}`;
+}
+
 function lineSink(): { sink: EventSink; close(): void } {
   const write = (s: string) => process.stderr.write(`${s}\n`);
   return {
@@ -33,22 +52,25 @@ function lineSink(): { sink: EventSink; close(): void } {
           write(e.summary);
           break;
         case 'plan':
-          write(`${e.experiment}: ${e.total} runs, ${e.complete} already complete, ${e.todo} to run → ${e.output}`);
+          write(planLine(e));
+          break;
+        case 'notice':
+          write(e.message);
           break;
         case 'run_started':
-          write(`[${e.index}/${e.total}] start ${e.id}${e.worker ? ` (worker ${e.worker})` : ''}`);
+          write(`[${e.index}/${e.total}] start ${e.id}${e.worker ? ` (worker ${e.worker})` : ''}${e.attempt && e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`);
           break;
         case 'epoch':
           write(`  ${e.id} epoch ${e.epoch}/${e.epochs} loss ${e.trainLoss.toFixed(4)} test acc ${pct(e.testAccuracy)}`);
           break;
         case 'run_finished':
-          write(`  ${e.status === 'ok' ? 'done' : e.status.toUpperCase()} ${e.id}: best ${pct(e.bestAccuracy)} last ${pct(e.lastAccuracy)} (${e.seconds.toFixed(1)} s)${e.error ? ` — ${e.error.split('\n')[0]}` : ''}`);
+          write(`  ${finishedLine(e)}`);
           break;
         case 'tables':
           write(`wrote ${e.files.join(', ')}`);
           break;
         case 'done':
-          write(`finished in ${e.seconds.toFixed(1)} s: ${e.ok} ok, ${e.failed} failed, ${e.diverged} diverged, ${e.skipped} skipped as complete`);
+          write(doneLine(e));
           break;
       }
     },
@@ -71,28 +93,37 @@ function barSink(): { sink: EventSink; close(): void } {
           multi.log(`${e.summary}\n`);
           break;
         case 'plan':
-          multi.log(`${e.experiment}: ${e.total} runs, ${e.complete} already complete, ${e.todo} to run → ${e.output}\n`);
-          overall = multi.create(e.todo, 0, { label: 'runs    ', info: '' });
+          multi.log(`${planLine(e)}\n`);
+          overall = multi.create(e.todo, 0, { label: 'runs     ', info: '' });
+          break;
+        case 'notice':
+          multi.log(`${e.message}\n`);
           break;
         case 'run_started': {
+          // One bar per worker (worker 0 = this process), showing the epochs of the run it is on.
+          const label = e.worker ? `worker ${String(e.worker).padEnd(2)}` : 'epochs   ';
           let bar = perWorker.get(e.worker);
           if (!bar) {
-            bar = multi.create(e.epochs, 0, { label: `epochs  `, info: '' });
+            bar = multi.create(e.epochs, 0, { label, info: e.id });
             perWorker.set(e.worker, bar);
           }
-          bar.start(e.epochs, 0, { label: 'epochs  ', info: e.id });
+          bar.start(e.epochs, 0, { label, info: e.id });
           break;
         }
         case 'epoch':
           perWorker.get(e.worker)?.update(e.epoch, { info: `${e.id} acc ${pct(e.testAccuracy)}` });
           break;
         case 'run_finished':
-          finished += 1;
+          if (!e.willRetry) finished += 1;
           overall?.update(finished, { info: '' });
-          multi.log(`${e.status === 'ok' ? 'done' : e.status.toUpperCase()} ${e.id}: best ${pct(e.bestAccuracy)} last ${pct(e.lastAccuracy)} (${e.seconds.toFixed(1)} s)\n`);
+          multi.log(`${finishedLine(e)}\n`);
           break;
         case 'tables':
+          break;
         case 'done':
+          // Logged lines are flushed on the next redraw, which stop() does not do: stop first, then write.
+          multi.stop();
+          process.stderr.write(`${doneLine(e)}\n`);
           break;
       }
     },

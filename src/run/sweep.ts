@@ -1,171 +1,315 @@
 /**
- * Execute a plan: skip complete runs (resume by default), run the rest in this process or in N worker processes,
- * and rewrite the tables after every finished run so that an interruption loses nothing already computed.
+ * Execute a plan (or one shard of it): skip complete runs (resume by default), run the rest in this process or in N
+ * worker processes, and rewrite the tables after every finished run so that an interruption loses nothing computed.
+ *
+ * - Complete = a valid record with status `ok` or `diverged` (a NaN loss is a result: the same seeds diverge again).
+ *   A `failed` record (an exception, a killed worker) is kept for the tables but redone by the next sweep.
+ * - `retries`: a failed run is retried up to k more times within the sweep; `failFast`: the first run that ends
+ *   failed or diverged (after its retries) stops the sweep, leaving runs in flight incomplete.
+ * - SIGINT/SIGTERM: workers stop between steps, runs in flight stay incomplete (no `done` marker), tables cover what is
+ *   complete; a second signal kills the workers outright. The caller exits 130.
+ * - A worker that dies during a run gets a `failed` record for that run (written here) and is replaced.
+ * - Tables cover every complete record of the plan in the output directory, including other shards' runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, RunSpec } from '../config/plan';
 import type { BackendName } from '../config/schema';
 import { BackendError, InterruptedError } from '../errors';
 import type { EventSink } from './events';
-import { readRunRecord, type RunRecord } from './record';
+import { acquireSweepLock, withTablesLock, type HeldLock } from './lock';
+import { readRunRecord, writeRunRecord, type RunEnvironment, type RunRecord } from './record';
+import { selectShard, shardLabel, WHOLE, type Shard } from './shard';
 import type { FromWorker, ToWorker } from './worker';
 
 export interface SweepOptions {
   backend: BackendName;
   jobs: number;
+  /** Threads per worker (tensorflow backends); default: cores ÷ jobs, at least 1. */
+  threads?: number;
   force: boolean;
+  /** Extra attempts for a run that fails (exception or killed worker); default 0. */
+  retries?: number;
+  failFast?: boolean;
+  shard?: Shard;
+  /** Run only these runs of the plan (`--only`); the tables still cover every complete run of the plan. */
+  select?: RunSpec[];
+  /** Take the shard's lock in the output directory (default true). */
+  lock?: boolean;
   sink: EventSink;
-  /** Called with every record of the plan that is complete so far (tables). */
+  /** Called with every record of the plan that is complete so far (tables); returns the files written. */
   onRecords(records: RunRecord[]): string[];
 }
 
 export interface SweepResult {
+  /** Every valid record of the plan in the output directory (all shards): what the tables show. */
   records: RunRecord[];
+  /** The records of this shard's runs. */
+  shardRecords: RunRecord[];
   ran: number;
   skipped: number;
   interrupted: boolean;
+  /** Id of the run that stopped the sweep under --fail-fast. */
+  failedFast?: string;
+  /** Runs of this shard without a final record when the sweep stopped. */
+  incomplete: number;
+}
+
+/** Threads per worker so that jobs × threads ≤ cores, unless `requested`. */
+export function threadsPerWorker(jobs: number, cores: number, requested?: number): number {
+  if (requested !== undefined) return requested;
+  return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
+}
+
+interface Task {
+  spec: RunSpec;
+  index: number;
+  attempt: number;
+}
+
+/** The queue shared by both execution modes: retries, fail-fast, stop. */
+class Scheduler {
+  readonly queue: Task[];
+  stopping = false;
+  interrupted = false;
+  failedFast: string | undefined;
+  ran = 0;
+  onStop: (hard: boolean) => void = () => undefined;
+  private signals = 0;
+
+  constructor(
+    todo: RunSpec[],
+    private readonly opts: SweepOptions,
+    private readonly done: Map<string, RunRecord>,
+    private readonly writeTables: () => void,
+  ) {
+    this.queue = todo.map((spec, i) => ({ spec, index: i + 1, attempt: 1 }));
+  }
+
+  get total(): number {
+    return this.queue.length + this.ran;
+  }
+
+  next(): Task | undefined {
+    return this.stopping ? undefined : this.queue.shift();
+  }
+
+  hasWork(): boolean {
+    return !this.stopping && this.queue.length > 0;
+  }
+
+  signal = (): void => {
+    this.signals += 1;
+    this.interrupted = true;
+    this.stopping = true;
+    this.onStop(this.signals > 1);
+  };
+
+  finished(task: Task, rec: RunRecord, worker: number): void {
+    const willRetry = rec.status === 'failed' && task.attempt <= (this.opts.retries ?? 0) && !this.stopping;
+    this.opts.sink({
+      type: 'run_finished', id: rec.id, status: rec.status, bestAccuracy: rec.metrics?.bestAccuracy ?? null,
+      lastAccuracy: rec.metrics?.lastAccuracy ?? null, seconds: rec.wallSeconds, error: rec.error, worker, attempt: task.attempt, willRetry,
+    });
+    this.done.set(rec.id, rec);
+    if (willRetry) {
+      this.queue.unshift({ ...task, attempt: task.attempt + 1 });
+      this.writeTables();
+      return;
+    }
+    this.ran += 1;
+    this.writeTables();
+    if (this.opts.failFast && rec.status !== 'ok' && !this.stopping) {
+      this.failedFast = rec.id;
+      this.opts.sink({ type: 'notice', message: `--fail-fast: ${rec.id} ${rec.status}; stopping the sweep (runs in flight are left incomplete)` });
+      this.stopping = true;
+      this.onStop(false);
+    }
+  }
 }
 
 export async function runSweep(plan: Plan, opts: SweepOptions): Promise<SweepResult> {
   const started = Date.now();
-  const done = new Map<string, RunRecord>();
-  const todo: RunSpec[] = [];
-  for (const spec of plan.runs) {
-    const rec = opts.force ? undefined : readRunRecord(plan.output, spec);
-    if (rec) done.set(spec.id, rec);
-    else todo.push(spec);
-  }
-  const skipped = done.size;
-  opts.sink({ type: 'plan', experiment: plan.experiment, total: plan.runs.length, todo: todo.length, complete: skipped, output: plan.output });
+  const shard = opts.shard ?? WHOLE;
+  const mine = selectShard(opts.select ?? plan.runs, shard);
+  const mineIds = new Set(mine.map((r) => r.id));
+  const lock: HeldLock | undefined = opts.lock === false ? undefined : acquireSweepLock(plan.output, shard);
+  try {
+    if (lock?.tookOver) opts.sink({ type: 'notice', message: `took over a stale lock (${lock.tookOver}): ${lock.path}` });
+    const done = new Map<string, RunRecord>();
+    const todo: RunSpec[] = [];
+    let incompleteBefore = 0;
+    let failedBefore = 0;
+    for (const spec of mine) {
+      const rec = readRunRecord(plan.output, spec);
+      // A record that will be redone (failed, or --force) stays in the tables until its replacement is written.
+      if (rec) done.set(spec.id, rec);
+      if (rec && rec.status !== 'failed' && !opts.force) continue;
+      if (rec?.status === 'failed') failedBefore += 1;
+      else if (!rec && runDirExists(plan.output, spec.id)) incompleteBefore += 1;
+      todo.push(spec);
+    }
+    const skipped = mine.length - todo.length;
+    opts.sink({
+      type: 'plan', experiment: plan.experiment, total: mine.length, todo: todo.length, complete: skipped, output: plan.output,
+      shard: shardLabel(shard), shardSource: shard.source, planTotal: plan.runs.length, incomplete: incompleteBefore,
+    });
+    if (failedBefore) opts.sink({ type: 'notice', message: `redoing ${failedBefore} run${failedBefore === 1 ? '' : 's'} that failed before` });
 
-  const allRecords = () => plan.runs.map((r) => done.get(r.id)).filter((r): r is RunRecord => !!r);
-  const writeTables = () => {
-    const files = opts.onRecords(allRecords());
-    return files;
-  };
+    // Records of other shards found in the directory (complete records do not change, so they are cached).
+    const others = new Map<string, RunRecord>();
+    const tableRecords = (): RunRecord[] =>
+      plan.runs
+        .map((spec) => {
+          const own = done.get(spec.id);
+          if (own || mineIds.has(spec.id)) return own;
+          let rec = others.get(spec.id);
+          if (!rec) {
+            rec = readRunRecord(plan.output, spec);
+            if (rec && rec.status !== 'failed') others.set(spec.id, rec);
+          }
+          return rec;
+        })
+        .filter((r): r is RunRecord => !!r);
+    const writeTables = (): string[] => withTablesLock(plan.output, () => opts.onRecords(tableRecords()));
 
-  let interrupted = false;
-  const jobs = Math.max(1, Math.min(opts.jobs, todo.length || 1));
-  if (todo.length) {
-    if (jobs === 1) interrupted = await runInProcess(plan, todo, opts, done, writeTables);
-    else interrupted = await runInWorkers(plan, todo, jobs, opts, done, writeTables);
+    const sched = new Scheduler(todo, opts, done, () => void writeTables());
+    process.on('SIGINT', sched.signal);
+    process.on('SIGTERM', sched.signal);
+    try {
+      const jobs = Math.max(1, Math.min(opts.jobs, todo.length || 1));
+      if (todo.length) {
+        if (opts.jobs === 1) await runInProcess(plan, sched, opts);
+        else await runInWorkers(plan, sched, jobs, opts);
+      }
+    } finally {
+      process.off('SIGINT', sched.signal);
+      process.off('SIGTERM', sched.signal);
+    }
+    const files = writeTables();
+    opts.sink({ type: 'tables', files });
+    // With --force, an old record of a run that was not redone (interrupted) still counts: it is valid and complete.
+    const shardRecords = mine.map((r) => done.get(r.id)).filter((r): r is RunRecord => !!r);
+    const incomplete = mine.length - shardRecords.length;
+    opts.sink({
+      type: 'done',
+      ok: shardRecords.filter((r) => r.status === 'ok').length,
+      failed: shardRecords.filter((r) => r.status === 'failed').length,
+      diverged: shardRecords.filter((r) => r.status === 'diverged').length,
+      skipped,
+      seconds: (Date.now() - started) / 1000,
+      incomplete,
+    });
+    return { records: tableRecords(), shardRecords, ran: sched.ran, skipped, interrupted: sched.interrupted, failedFast: sched.failedFast, incomplete };
+  } finally {
+    lock?.release();
   }
-  const files = writeTables();
-  opts.sink({ type: 'tables', files });
-  const records = allRecords();
-  opts.sink({
-    type: 'done',
-    ok: records.filter((r) => r.status === 'ok').length,
-    failed: records.filter((r) => r.status === 'failed').length,
-    diverged: records.filter((r) => r.status === 'diverged').length,
-    skipped,
-    seconds: (Date.now() - started) / 1000,
-  });
-  return { records, ran: records.length - skipped, skipped, interrupted };
 }
 
-async function runInProcess(
-  plan: Plan,
-  todo: RunSpec[],
-  opts: SweepOptions,
-  done: Map<string, RunRecord>,
-  writeTables: () => string[],
-): Promise<boolean> {
+function runDirExists(output: string, id: string): boolean {
+  return existsSync(join(output, 'runs', id));
+}
+
+async function runInProcess(plan: Plan, sched: Scheduler, opts: SweepOptions): Promise<void> {
   const { loadBackend } = await import('../backend');
   const { configureOps } = await import('../model/ops');
   const { executeRun } = await import('./single');
+  if (opts.threads !== undefined) setThreadEnv(process.env, opts.threads);
   const backend = await loadBackend(opts.backend);
   configureOps(backend.name);
   opts.sink({ type: 'backend', summary: backend.summary });
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  try {
-    for (let i = 0; i < todo.length; i++) {
-      const spec = todo[i];
-      opts.sink({ type: 'run_started', id: spec.id, index: i + 1, total: todo.length, epochs: spec.train.epochs, worker: 0 });
-      let rec: RunRecord;
-      try {
-        rec = await executeRun(spec, plan.output, backend, {
-          onEpoch: (r, epochs) => opts.sink({ type: 'epoch', id: spec.id, epoch: r.epoch, epochs, trainLoss: r.trainLoss, testAccuracy: r.testAccuracy, worker: 0 }),
-          shouldStop: () => stopping,
-        });
-      } catch (err) {
-        if (err instanceof InterruptedError) return true;
-        throw err;
-      }
-      done.set(spec.id, rec);
-      opts.sink({
-        type: 'run_finished', id: spec.id, status: rec.status, bestAccuracy: rec.metrics?.bestAccuracy ?? null,
-        lastAccuracy: rec.metrics?.lastAccuracy ?? null, seconds: rec.wallSeconds, error: rec.error, worker: 0,
-      });
-      writeTables();
-      if (stopping) return true;
+  sched.onStop = (hard) => {
+    if (hard) {
+      // Second Ctrl-C: records and tables are written atomically, so leaving now loses only the run in flight.
+      process.stderr.write('interrupted twice: exiting now\n');
+      process.exit(130);
     }
-    return false;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+  };
+  const total = sched.total;
+  for (let task = sched.next(); task; task = sched.next()) {
+    const { spec } = task;
+    opts.sink({ type: 'run_started', id: spec.id, index: task.index, total, epochs: spec.train.epochs, worker: 0, attempt: task.attempt });
+    let rec: RunRecord;
+    try {
+      rec = await executeRun(spec, plan.output, backend, {
+        onEpoch: (r, epochs) => opts.sink({ type: 'epoch', id: spec.id, epoch: r.epoch, epochs, trainLoss: r.trainLoss, testAccuracy: r.testAccuracy, worker: 0 }),
+        shouldStop: () => sched.stopping,
+        attempt: task.attempt,
+      });
+    } catch (err) {
+      if (err instanceof InterruptedError) return;
+      throw err;
+    }
+    sched.finished(task, rec, 0);
   }
 }
 
-async function runInWorkers(
-  plan: Plan,
-  todo: RunSpec[],
-  jobs: number,
-  opts: SweepOptions,
-  done: Map<string, RunRecord>,
-  writeTables: () => string[],
-): Promise<boolean> {
-  const queue = todo.map((spec, i) => ({ spec, index: i + 1 }));
-  const workers: ChildProcess[] = [];
-  let stopping = false;
-  let backendAnnounced = false;
+/** Environment that sizes the native thread pools of a tfjs-node backend (libtensorflow reads it when it starts). */
+function setThreadEnv(env: NodeJS.ProcessEnv, threads: number): NodeJS.ProcessEnv {
+  env.TF_NUM_INTRAOP_THREADS = String(threads);
+  env.TF_NUM_INTEROP_THREADS = '1';
+  env.OMP_NUM_THREADS = String(threads);
+  return env;
+}
+
+interface WorkerSlot {
+  slot: number;
+  proc: ChildProcess;
+  ready: boolean;
+  task: Task | undefined;
+  taskStarted: number;
+  environment: RunEnvironment | undefined;
+  stderr: string;
+}
+
+async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: SweepOptions): Promise<void> {
+  const cores = cpus().length;
+  const threads = threadsPerWorker(jobs, cores, opts.threads);
+  const total = sched.total;
+  const live = new Set<WorkerSlot>();
+  let announced = false;
   let fatal: Error | undefined;
+  if (jobs > cores) opts.sink({ type: 'notice', message: `${jobs} workers on ${cores} cores: they will compete for the CPU` });
 
-  return new Promise<boolean>((resolve, reject) => {
-    let alive = 0;
-    const stop = () => {
-      stopping = true;
-      for (const w of workers) w.kill('SIGTERM');
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    const finish = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      if (fatal) reject(fatal);
-      else resolve(stopping);
+  await new Promise<void>((resolve) => {
+    sched.onStop = (hard) => {
+      for (const w of live) w.proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
     };
 
-    const feed = (w: ChildProcess) => {
-      const next = stopping ? undefined : queue.shift();
-      const msg: ToWorker = next ? { type: 'run', spec: next.spec, output: plan.output, index: next.index, total: todo.length } : { type: 'exit' };
-      w.send(msg);
+    const feed = (w: WorkerSlot): void => {
+      const task = sched.next();
+      w.task = task;
+      w.taskStarted = Date.now();
+      const msg: ToWorker = task
+        ? { type: 'run', spec: task.spec, output: plan.output, index: task.index, total, attempt: task.attempt }
+        : { type: 'exit' };
+      w.proc.send(msg);
     };
 
-    for (let k = 0; k < jobs; k++) {
-      const w = fork(join(__dirname, 'worker.js'), [], {
-        env: { ...process.env, MIXBENCH_WORKER_BACKEND: opts.backend, MIXBENCH_WORKER_ID: String(k + 1) },
-        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    const spawn = (slot: number): void => {
+      const env = setThreadEnv({ ...process.env, MIXBENCH_WORKER_BACKEND: opts.backend, MIXBENCH_WORKER_ID: String(slot) }, threads);
+      const proc = fork(join(__dirname, 'worker.js'), [], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+      const w: WorkerSlot = { slot, proc, ready: false, task: undefined, taskStarted: 0, environment: undefined, stderr: '' };
+      live.add(w);
+      // A message to a worker that is already exiting fails with ERR_IPC_CHANNEL_CLOSED; its 'exit' handles the rest.
+      proc.on('error', (err) => {
+        w.stderr = `${w.stderr}\n${err.message}`.slice(-4000);
       });
-      let stderr = '';
-      w.stderr?.on('data', (d: Buffer) => {
-        // tfjs prints banners to stderr; keep them for error reports only.
-        stderr = (stderr + d.toString()).slice(-4000);
+      proc.stderr?.on('data', (d: Buffer) => {
+        // tfjs prints banners to stderr; keep the tail for error reports only.
+        w.stderr = (w.stderr + d.toString()).slice(-4000);
       });
-      workers.push(w);
-      alive += 1;
-      w.on('message', (msg: FromWorker) => {
+      proc.on('message', (msg: FromWorker) => {
         switch (msg.type) {
           case 'ready':
-            if (!backendAnnounced) {
-              backendAnnounced = true;
-              opts.sink({ type: 'backend', summary: `${msg.summary} × ${jobs} worker processes` });
+            w.ready = true;
+            w.environment = msg.environment;
+            if (!announced) {
+              announced = true;
+              const each = msg.threads === null ? `${threads} thread${threads === 1 ? '' : 's'} each` : `${msg.threads} thread${msg.threads === 1 ? '' : 's'} each`;
+              opts.sink({ type: 'backend', summary: `${msg.summary} × ${jobs} worker process${jobs === 1 ? '' : 'es'} (${each}, ${cores} cores)` });
             }
             feed(w);
             break;
@@ -173,27 +317,68 @@ async function runInWorkers(
             opts.sink(msg.event);
             break;
           case 'finished': {
-            const spec = todo.find((s) => s.id === msg.id)!;
-            const rec = readRunRecord(plan.output, spec);
-            if (rec) done.set(spec.id, rec);
-            writeTables();
+            const task = w.task;
+            if (!task || task.spec.id !== msg.id) break;
+            const rec = readRunRecord(plan.output, task.spec) ?? failedRecord(plan, task, w, `the worker finished ${msg.id} but its record is missing or unreadable`);
+            w.task = undefined;
+            sched.finished(task, rec, w.slot);
             feed(w);
             break;
           }
           case 'fatal':
             fatal = new BackendError(msg.message);
-            stop();
+            sched.stopping = true;
+            sched.onStop(false);
             break;
         }
       });
-      w.on('exit', (code, signal) => {
-        alive -= 1;
-        if (!stopping && !fatal && code !== 0) {
-          fatal = new Error(`worker ${k + 1} exited unexpectedly (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-          stop();
+      proc.on('exit', (code, signal) => {
+        live.delete(w);
+        const task = w.task;
+        w.task = undefined;
+        if (task && !sched.stopping && !fatal) {
+          const tail = w.stderr.trim().split('\n').filter((l) => l.trim() && !/TensorFlow\.js|tfjs-node|={5,}/.test(l)).slice(-3).join(' | ');
+          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+          const rec = failedRecord(plan, task, w, `worker ${w.slot} (pid ${proc.pid}) ${how} during this run${tail ? `: ${tail}` : ''}`);
+          opts.sink({ type: 'notice', message: `worker ${w.slot} ${how} during ${task.spec.id}; recorded as failed${sched.hasWork() ? ', starting a new worker' : ''}` });
+          sched.finished(task, rec, w.slot);
+        } else if (!w.ready && !sched.stopping && !fatal) {
+          fatal = new Error(`worker ${w.slot} exited before loading its backend (${signal ?? `code ${code}`}): ${w.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+          sched.stopping = true;
+          sched.onStop(false);
         }
-        if (alive === 0) finish();
+        if (!sched.stopping && !fatal && sched.hasWork() && live.size < jobs) spawn(w.slot);
+        if (live.size === 0) resolve();
       });
-    }
+    };
+
+    for (let k = 0; k < jobs; k++) spawn(k + 1);
   });
+  if (fatal) throw fatal;
+}
+
+/** The record of a run whose worker died: written by the parent so that the failure is kept (and redone next time). */
+function failedRecord(plan: Plan, task: Task, w: WorkerSlot, error: string): RunRecord {
+  const rec: RunRecord = {
+    format: 'mixbench-run/1',
+    id: task.spec.id,
+    status: 'failed',
+    spec: task.spec,
+    metrics: null,
+    curve: [],
+    environment: w.environment ?? unknownEnvironment(),
+    error,
+    wallSeconds: w.taskStarted ? (Date.now() - w.taskStarted) / 1000 : 0,
+    finishedAt: new Date().toISOString(),
+    attempt: task.attempt,
+  };
+  writeRunRecord(plan.output, rec);
+  return rec;
+}
+
+function unknownEnvironment(): RunEnvironment {
+  return {
+    node: process.version, tfjs: 'unknown', backend: 'unknown', backendPackage: 'unknown', threads: null, device: null,
+    platform: `${process.platform}-${process.arch}`, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, gitCommit: null, mixbench: 'unknown',
+  };
 }

@@ -1,28 +1,41 @@
 /**
  * A worker process: loads its own backend, then executes the runs the parent sends, one at a time, and reports
- * events over IPC. A run interrupted by SIGTERM leaves no `done` marker, so the next sweep redoes it.
+ * events over IPC. A run interrupted by SIGTERM/SIGINT leaves no `done` marker, so the next sweep redoes it. When the
+ * parent goes away (killed with -9, say) the IPC channel closes and the worker exits at once, leaving its run incomplete.
  */
 import type { RunSpec } from '../config/plan';
 import type { BackendName } from '../config/schema';
 import type { SweepEvent } from './events';
+import type { RunEnvironment } from './record';
 
-export type ToWorker = { type: 'run'; spec: RunSpec; output: string; index: number; total: number } | { type: 'exit' };
+export type ToWorker = { type: 'run'; spec: RunSpec; output: string; index: number; total: number; attempt: number } | { type: 'exit' };
 export type FromWorker =
-  | { type: 'ready'; summary: string }
+  | { type: 'ready'; summary: string; environment: RunEnvironment; threads: number | null }
   | { type: 'event'; event: SweepEvent }
   | { type: 'finished'; id: string; status: string }
   | { type: 'fatal'; message: string; exitCode: number };
 
 function send(msg: FromWorker): void {
-  process.send?.(msg);
+  if (process.connected) process.send?.(msg);
 }
 
 async function main(): Promise<void> {
   const backendName = (process.env.MIXBENCH_WORKER_BACKEND ?? 'auto') as BackendName;
   const workerId = Number(process.env.MIXBENCH_WORKER_ID ?? 0);
+  let stopping = false;
+  let busy = false;
+  const stop = () => {
+    stopping = true;
+    if (!busy) process.exit(130);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', () => process.exit(130));
+
   const { loadBackend } = await import('../backend');
   const { configureOps } = await import('../model/ops');
   const { executeRun } = await import('./single');
+  const { environment } = await import('./env');
   let backend;
   try {
     backend = await loadBackend(backendName);
@@ -31,33 +44,25 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   configureOps(backend.name);
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    stopping = true;
-  });
-  process.on('SIGINT', () => {
-    stopping = true;
-  });
-  send({ type: 'ready', summary: backend.summary });
+  if (stopping) process.exit(130);
+  send({ type: 'ready', summary: backend.summary, environment: environment(backend), threads: backend.threads });
   process.on('message', async (msg: ToWorker) => {
-    if (msg.type === 'exit') process.exit(0);
+    if (msg.type === 'exit') process.exit(stopping ? 130 : 0);
     if (msg.type !== 'run') return;
-    const { spec, output, index, total } = msg;
-    send({ type: 'event', event: { type: 'run_started', id: spec.id, index, total, epochs: spec.train.epochs, worker: workerId } });
+    if (stopping) process.exit(130);
+    busy = true;
+    const { spec, output, index, total, attempt } = msg;
+    send({ type: 'event', event: { type: 'run_started', id: spec.id, index, total, epochs: spec.train.epochs, worker: workerId, attempt } });
     try {
       const rec = await executeRun(spec, output, backend, {
         onEpoch: (r, epochs) =>
           send({ type: 'event', event: { type: 'epoch', id: spec.id, epoch: r.epoch, epochs, trainLoss: r.trainLoss, testAccuracy: r.testAccuracy, worker: workerId } }),
         shouldStop: () => stopping,
+        attempt,
       });
-      send({
-        type: 'event',
-        event: {
-          type: 'run_finished', id: spec.id, status: rec.status, bestAccuracy: rec.metrics?.bestAccuracy ?? null,
-          lastAccuracy: rec.metrics?.lastAccuracy ?? null, seconds: rec.wallSeconds, error: rec.error, worker: workerId,
-        },
-      });
+      busy = false;
       send({ type: 'finished', id: spec.id, status: rec.status });
+      if (stopping) process.exit(130);
     } catch {
       // Interrupted: leave the run incomplete.
       process.exit(130);

@@ -11,14 +11,14 @@ import type { ForwardHooks, Model } from '../model/types';
 import { deriveSeed } from '../util/hash';
 import { Rng } from '../util/rng';
 
-function imageGroup(spec: RunSpec, ds: Dataset): GroupName | undefined {
-  const group = spec.member?.group;
+function imageGroup(spec: RunSpec, ds: Dataset, which: 'group' | 'measure'): GroupName | undefined {
+  const group = spec.member?.[which];
   return group && group !== 'none' && ds.modality === 'image' ? group : undefined;
 }
 
 /** Transforms each of the first `n` images of a batch buffer in place by a random group element; undefined if none. */
 export function makeAugmenter(spec: RunSpec, ds: Dataset): ((xs: Float32Array, n: number) => void) | undefined {
-  const group = imageGroup(spec, ds);
+  const group = imageGroup(spec, ds, 'group');
   if (!group) return undefined;
   const [h, w, c] = ds.shape;
   const maps = groupMaps(group, h, w);
@@ -35,9 +35,9 @@ export function makeAugmenter(spec: RunSpec, ds: Dataset): ((xs: Float32Array, n
   };
 }
 
-/** Test logits [|G|][n·K] of the plain network under every element of the member's group (identity only if none). */
+/** Test logits [|G|][n·K] of the plain network under every element of the measurement group (identity only if none). */
 export function orbitLogits(model: Model, ds: Dataset, spec: RunSpec, batchSize: number, network?: ForwardHooks): Float32Array[] {
-  const group = imageGroup(spec, ds);
+  const group = imageGroup(spec, ds, 'measure');
   const size = featureSize(ds.shape);
   const maps = group ? groupMaps(group, ds.shape[0], ds.shape[1]) : [null];
   const split = ds.test;

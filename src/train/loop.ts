@@ -6,14 +6,19 @@ import { featureSize } from '../data/dataset';
 import { DivergedError, InterruptedError } from '../errors';
 import { buildModel } from '../model/build';
 import { oneHot } from '../model/ops';
-import type { Model } from '../model/types';
+import type { ForwardHooks, Model } from '../model/types';
 import { instantiateMethod } from '../methods/registry';
 import type { MethodPart } from '../methods/types';
+import { deriveSeed } from '../util/hash';
 import { Rng } from '../util/rng';
 import { classificationMetrics, type EvalMetrics } from './metrics';
 import { clipByGlobalNorm, createOptimizer } from './optimizers';
 import { learningRate } from './schedule';
-import { beginStep, makeStepLoss, plainGradients } from './step';
+import { makeAugmenter, orbitLogits } from './augment';
+import { measureOversmoothing } from '../report/oversmoothing';
+import type { Oversmoothing } from '../run/record';
+import { beginStep, makeStepLoss, networkHooks, plainGradients } from './step';
+import { measureMemorisation, type MemorisationProbe } from './memorisation';
 
 export interface EpochRecord {
   epoch: number;
@@ -25,10 +30,18 @@ export interface EpochRecord {
   seconds: number;
   /** tf.memory().numTensors after the epoch (flat across epochs when nothing leaks). */
   numTensors: number;
+  /** Noisy runs: training accuracy on the label-corrupted examples against the noisy labels (memorisation)... */
+  noisyFit?: number;
+  /** ...and against their true labels (null for outliers, whose inputs were replaced). */
+  trueFit?: number | null;
 }
 
 export interface TrainOutcome {
   curve: EpochRecord[];
+  /** Per-layer token cosine similarity after training (Transformer runs; null for the MLP). */
+  oversmoothing?: Oversmoothing | null;
+  /** Ensemble members: test logits [|G|][n·K] under every element of the augmentation group (identity first). */
+  orbit?: Float32Array[];
   parameterCount: number;
   trainSeconds: number;
   samplesPerSec: number;
@@ -39,6 +52,8 @@ export interface TrainCallbacks {
   onEpoch?(record: EpochRecord, total: number): void;
   /** Checked between steps; return true to stop (interruption). */
   shouldStop?(): boolean;
+  /** Noisy runs: the label-corrupted training examples, measured after every epoch (src/train/memorisation.ts). */
+  probe?: MemorisationProbe;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -47,15 +62,18 @@ export function batchShape(ds: Dataset, n: number): number[] {
   return [n, ...ds.shape];
 }
 
-/** Evaluate the plain network (no hooks, no dropout) in large batches. */
-export function evaluate(model: Model, ds: Dataset, split: Split, batchSize: number): EvalMetrics {
+/**
+ * Evaluate the plain network (no mixing, no perturbation, no dropout) in large batches. `network` hooks are parts of
+ * the architecture itself (NeuTRENO's attention), never data mixing.
+ */
+export function evaluate(model: Model, ds: Dataset, split: Split, batchSize: number, network?: ForwardHooks): EvalMetrics {
   const size = featureSize(ds.shape);
   const logits = new Float32Array(split.n * ds.numClasses);
   for (let start = 0; start < split.n; start += batchSize) {
     const n = Math.min(batchSize, split.n - start);
     const out = tf.tidy(() => {
       const x = tf.tensor(split.x.subarray(start * size, (start + n) * size), batchShape(ds, n));
-      return model.forward(x, { training: false });
+      return model.forward(x, { training: false, hooks: network });
     });
     logits.set(out.dataSync() as Float32Array, start * ds.numClasses);
     out.dispose();
@@ -66,10 +84,15 @@ export function evaluate(model: Model, ds: Dataset, split: Split, batchSize: num
 export async function trainRun(spec: RunSpec, ds: Dataset, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
   const cfg = spec.train;
   const model = buildModel(spec.model, ds, spec.initSeed);
-  const parts = instantiateMethod(spec.method);
+  const parts = instantiateMethod(spec.method, spec.model);
   const optimizer = createOptimizer(cfg, model.variables);
   try {
-    return await trainModel(spec, ds, model, parts, optimizer, callbacks);
+    const outcome = await trainModel(spec, ds, model, parts, optimizer, callbacks);
+    // Over-smoothing diagnostic of the trained Transformer (observes hooks.hidden; the model is unchanged).
+    outcome.oversmoothing = measureOversmoothing(model, ds, spec);
+    // Ensemble members keep their test logits under every group element for the ensemble report.
+    if (spec.member) outcome.orbit = orbitLogits(model, ds, spec, cfg.evalBatchSize, networkHooks(parts));
+    return outcome;
   } finally {
     optimizer.dispose();
     model.dispose();
@@ -86,14 +109,17 @@ async function trainModel(
 ): Promise<TrainOutcome> {
   const cfg = spec.train;
   const size = featureSize(ds.shape);
-  const dataRng = new Rng(spec.initSeed); // batch order and dropout: shared by all methods under one seed
+  const dataRng = new Rng(spec.initSeed); // batch order: shared by all methods under one seed
+  // Dropout masks from a stream of their own, so that methods with two forward passes (SAM) keep the batch order.
+  const dropoutRng = new Rng(deriveSeed('dropout', spec.initSeed));
   const methodRng = new Rng(spec.methodSeed); // λ, π, layer draws
-  const nextSeed = () => dataRng.seed();
+  const nextSeed = () => dropoutRng.seed();
   const bs = Math.min(cfg.batchSize, ds.train.n);
   const stepsPerEpoch = Math.floor(ds.train.n / bs); // the last partial batch is dropped (mixing needs full pairs)
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const warmupSteps = Math.round(cfg.warmupEpochs * stepsPerEpoch);
   const gradientPart = parts.find((p) => p.gradient)?.gradient;
+  const augment = makeAugmenter(spec, ds); // ensemble members' group augmentation (host-side, own random stream)
   const curve: EpochRecord[] = [];
   let trainSeconds = 0;
   let step = 0;
@@ -115,6 +141,7 @@ async function trainModel(
         xs.set(ds.train.x.subarray(r * size, (r + 1) * size), i * size);
         labels[i] = ds.train.y[r];
       }
+      augment?.(xs, bs);
       lr = learningRate(cfg.lr, cfg.schedule, step, totalSteps, warmupSteps);
       const stepParts = beginStep(parts, {
         rng: methodRng, numClasses: ds.numClasses, batchSize: bs, epoch, step, modality: ds.modality, shape: ds.shape,
@@ -137,10 +164,11 @@ async function trainModel(
     if (!Number.isFinite(trainLoss)) throw new DivergedError(epoch, step);
     const t1 = process.hrtime.bigint();
     trainSeconds += Number(t1 - t0) / 1e9;
-    const m = evaluate(model, ds, ds.test, cfg.evalBatchSize);
+    const m = evaluate(model, ds, ds.test, cfg.evalBatchSize, networkHooks(parts));
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const mem = callbacks.probe ? measureMemorisation(model, ds, callbacks.probe, cfg.evalBatchSize, networkHooks(parts)) : undefined;
     const record: EpochRecord = {
-      epoch, trainLoss, testAccuracy: m.accuracy, testNll: m.nll, testEce: m.ece, lr, seconds, numTensors: tf.memory().numTensors,
+      epoch, trainLoss, testAccuracy: m.accuracy, testNll: m.nll, testEce: m.ece, lr, seconds, numTensors: tf.memory().numTensors, ...mem,
     };
     curve.push(record);
     callbacks.onEpoch?.(record, cfg.epochs);

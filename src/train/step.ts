@@ -2,10 +2,10 @@
 import * as tf from '../tf';
 import type { ForwardHooks, HiddenSite, Model } from '../model/types';
 import { softCrossEntropy } from '../model/ops';
-import type { GradientResult, MethodPart, PartStep, StepContext, StepLoss } from '../methods/types';
+import type { GradientResult, MethodPart, PairedLosses, PartStep, StepContext, StepLoss, StepLossValue } from '../methods/types';
 
 /** Chain several parts' hooks: each sees the previous one's output. */
-export function composeHooks(steps: PartStep[]): ForwardHooks | undefined {
+export function composeHooks(steps: { hooks?: ForwardHooks }[]): ForwardHooks | undefined {
   const hidden = steps.map((s) => s.hooks?.hidden).filter((h): h is NonNullable<ForwardHooks['hidden']> => !!h);
   const attention = steps.map((s) => s.hooks?.attention).filter((h): h is NonNullable<ForwardHooks['attention']> => !!h);
   if (!hidden.length && !attention.length) return undefined;
@@ -13,6 +13,14 @@ export function composeHooks(steps: PartStep[]): ForwardHooks | undefined {
     hidden: hidden.length ? (site: HiddenSite, h: tf.Tensor) => hidden.reduce((acc, f) => f(site, acc), h) : undefined,
     attention: attention.length ? (args) => attention.reduce((ctx, f) => f({ ...args, context: ctx }), args.context) : undefined,
   };
+}
+
+/**
+ * The hooks that are part of the network (NeuTRENO's attention): the evaluated model is the network with these and
+ * nothing else (no mixing, no perturbation). Undefined when the method does not change the network.
+ */
+export function networkHooks(parts: MethodPart[]): ForwardHooks | undefined {
+  return composeHooks(parts.filter((p) => p.network).map((p) => ({ hooks: p.network })));
 }
 
 export interface StepInputs {
@@ -23,17 +31,36 @@ export interface StepInputs {
 
 /** The loss of one step at the current weights, with every part applied (callable more than once). */
 export function makeStepLoss(model: Model, parts: PartStep[], batch: StepInputs, nextSeed: () => number): StepLoss {
-  return () => {
+  const hooks = composeHooks(parts);
+  const reducer = parts.find((p) => p.loss);
+  const plainTargets = (): tf.Tensor2D => {
     let y = batch.y;
-    let x = batch.x;
     for (const p of parts) if (p.targets) y = p.targets(y);
+    return y;
+  };
+  const mixedBatch = (y0: tf.Tensor2D): { x: tf.Tensor; y: tf.Tensor2D } => {
+    let x = batch.x;
+    let y = y0;
     for (const p of parts) if (p.batch) ({ x, y } = p.batch(x, y));
-    const logits = model.forward(x, { training: true, hooks: composeHooks(parts), nextSeed });
+    return { x, y };
+  };
+  const lossFn = (): StepLossValue => {
+    const { x, y } = mixedBatch(plainTargets());
+    const logits = model.forward(x, { training: true, hooks, nextSeed });
     const perExample = softCrossEntropy(logits, y);
-    const reducer = parts.find((p) => p.loss);
     const loss = reducer?.loss ? reducer.loss({ perExample, logits }) : (tf.mean(perExample) as tf.Scalar);
     return { loss, perExample };
   };
+  const pair = (): PairedLosses => {
+    if (hooks?.hidden) throw new Error('paired mixed/plain losses need input-level mixing; a hidden-state hook cannot act on half a batch');
+    const y0 = plainTargets();
+    const { x, y } = mixedBatch(y0);
+    const B = batch.x.shape[0];
+    const logits = model.forward(tf.concat([x, batch.x], 0), { training: true, hooks, nextSeed });
+    const perExample = softCrossEntropy(logits, tf.concat([y, y0], 0) as tf.Tensor2D);
+    return { mixed: perExample.slice([0], [B]), plain: perExample.slice([B], [B]) };
+  };
+  return Object.assign(lossFn, { pair });
 }
 
 /** Plain gradient: one forward and one backward pass. */
@@ -42,7 +69,15 @@ export function plainGradients(lossFn: StepLoss, variables: tf.Variable[]): Grad
   return { loss: value, grads };
 }
 
-/** Begin a step for every part (host-side draws in part order, from the method's own random stream). */
+/**
+ * Begin a step for every part (host-side draws in part order, from the method's own random stream). Parts that
+ * change the network contribute their network hooks to training through here.
+ */
 export function beginStep(parts: MethodPart[], ctx: StepContext): PartStep[] {
-  return parts.map((p) => p.beginStep?.(ctx) ?? {});
+  return parts.map((p) => {
+    const s = p.beginStep?.(ctx) ?? {};
+    if (!p.network) return s;
+    const hooks = composeHooks([{ hooks: p.network }, { hooks: s.hooks }]);
+    return { ...s, hooks };
+  });
 }

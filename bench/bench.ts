@@ -1,0 +1,376 @@
+/**
+ * `npm run bench`: training and evaluation throughput of the reference workloads on every tfjs backend that loads,
+ * side by side with the same models in PyTorch (bench/torch_ref.py) when `import torch` works. Never a test.
+ *
+ *   npm run bench -- [--backends tensorflow,wasm,wasm-threads,wasm-2proc,cpu] [--workloads A,B,TEXT,MLP] [--rounds 3]
+ *                    [--out FILE] [--no-torch] [--torch-python PATH] [--cpu-b] [--no-methods]
+ *
+ * The wasm thread question is measured by two extra contenders: `wasm-threads` forces tfjs-backend-wasm's
+ * multithreaded build with 2 threads (bench/wasm-threads.ts), and `wasm-2proc` runs two single-thread wasm
+ * processes at once (what a 2-worker sweep does) and reports their summed throughput.
+ *
+ * Every measurement runs in a fresh child process (a tfjs process holds one backend), and contenders are interleaved
+ * round by round so that load from other processes hits all of them alike; the table quotes medians over rounds.
+ * Training throughput uses the real step (makeStepLoss + plainGradients + the project's AdamW) on batches prepared
+ * up front, after warm-up steps, with one host sync per timed window.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join, resolve } from 'node:path';
+import { WORKLOADS, makeHarness, type Workload } from './workloads';
+
+interface ChildResult {
+  backend: string;
+  workload: string;
+  ok: boolean;
+  error?: string;
+  note?: string;
+  threads?: number | null;
+  params?: number;
+  trainWindows?: number[];
+  /** Samples per CPU-second of this process (all threads), per window. */
+  trainCpuWindows?: number[];
+  evalSamplesPerSec?: number;
+  peakRssMb?: number;
+  tensorsBefore?: number;
+  tensorsAfter?: number;
+  loadavg?: number[];
+}
+
+interface TorchSetting {
+  label: string;
+  threads: number;
+  openblasThreads: number;
+}
+
+interface TorchResult {
+  setting: TorchSetting;
+  ok: boolean;
+  error?: string;
+  blas?: string[];
+  torch?: string;
+  workloads?: Record<string, { train: number[]; train_cpu: number[]; eval: number; params: number }>;
+  loadavg?: number[];
+}
+
+const STEPS: Record<string, number> = { A: 30, B: 3, MLP: 100, TEXT: 30 };
+const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
+const TORCH_SETTINGS: TorchSetting[] = [
+  { label: 'torch 1 thread, OpenBLAS 1', threads: 1, openblasThreads: 1 },
+  { label: 'torch 2 threads, OpenBLAS 1', threads: 2, openblasThreads: 1 },
+  { label: 'torch 2 threads, OpenBLAS 2', threads: 2, openblasThreads: 2 },
+];
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** The child: one backend, one workload; prints one JSON line. */
+async function child(backend: string, workloadId: string, windows: number, stepsOverride?: number): Promise<ChildResult> {
+  const res: ChildResult = { backend, workload: workloadId, ok: false };
+  try {
+    const { loadBackend } = await import('../src/backend');
+    const { configureOps } = await import('../src/model/ops');
+    const tf = await import('../src/tf');
+    const forced = backend === 'wasm-threads';
+    if (forced) (await import('./wasm-threads')).forceWasmThreads(2);
+    const info = await loadBackend((forced ? 'wasm' : backend) as 'wasm');
+    if (forced) (await import('./wasm-threads')).afterWasmInit();
+    configureOps(info.name);
+    res.backend = forced ? 'wasm-threads' : info.name;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    res.threads = forced ? require('@tensorflow/tfjs-backend-wasm').getThreadsCount() : info.threads;
+    const w = WORKLOADS.find((x) => x.id === workloadId);
+    if (!w) throw new Error(`unknown workload ${workloadId}`);
+    if (w.modality === 'text') w.vocabSize = textVocab();
+    const steps = stepsOverride ?? STEPS[w.id];
+    const evalN = info.name === 'cpu' ? 256 : 1024;
+    const h = makeHarness(w, { evalN });
+    res.params = h.model.parameterCount;
+    for (let i = 0; i < Math.min(3, Math.max(1, steps)); i++) h.step(i).dataSync();
+    res.tensorsBefore = tf.memory().numTensors;
+    res.trainWindows = [];
+    res.trainCpuWindows = [];
+    for (let r = 0; r < windows; r++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      let last: ReturnType<typeof h.step> | null = null;
+      for (let i = 0; i < steps; i++) {
+        last?.dispose();
+        last = h.step(i);
+      }
+      last!.dataSync();
+      last!.dispose();
+      res.trainWindows.push((steps * w.batch) / ((performance.now() - t0) / 1000));
+      const cu = process.cpuUsage(c0);
+      res.trainCpuWindows.push((steps * w.batch) / ((cu.user + cu.system) / 1e6));
+    }
+    res.tensorsAfter = tf.memory().numTensors;
+    if (info.name !== 'cpu') h.evaluate(512); // warm-up
+    const t0 = performance.now();
+    h.evaluate(512);
+    res.evalSamplesPerSec = evalN / ((performance.now() - t0) / 1000);
+    h.dispose();
+    res.ok = true;
+  } catch (err) {
+    res.error = String(err instanceof Error ? err.message : err).split('\n')[0];
+  }
+  res.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  res.loadavg = os.loadavg();
+  return res;
+}
+
+let cachedVocab: number | undefined;
+/** The spam-subjects vocabulary size when the dataset loads, else 2000. */
+function textVocab(): number {
+  if (cachedVocab !== undefined) return cachedVocab;
+  cachedVocab = 2000;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadDataset } = require('../src/data/load');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { resolveDatasetEntry } = require('../src/data/spec');
+    const ds = loadDataset(resolveDatasetEntry('spam-subjects'), 1);
+    if (ds.vocabSize) cachedVocab = ds.vocabSize as number;
+  } catch {
+    /* keep the default */
+  }
+  return cachedVocab!;
+}
+
+function runChild(backend: string, workload: string, windows: number, steps?: number): ChildResult {
+  const args = [__filename, '--child', backend, workload, String(windows)];
+  if (steps !== undefined) args.push(String(steps));
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) return { backend, workload, ok: false, error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-1)[0] };
+  return JSON.parse(line) as ChildResult;
+}
+
+/** Two single-thread wasm children at once; their windows are summed pairwise (aggregate throughput). */
+async function runChildPair(workload: string, windows: number): Promise<ChildResult> {
+  const one = () => new Promise<ChildResult>((done) => {
+    const p = spawn(process.execPath, [__filename, '--child', 'wasm', workload, String(windows)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('close', () => {
+      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      done(line ? (JSON.parse(line) as ChildResult) : { backend: 'wasm', workload, ok: false, error: 'no output' });
+    });
+  });
+  const [a, b] = await Promise.all([one(), one()]);
+  if (!a.ok || !b.ok) return { ...a, backend: 'wasm-2proc', ok: false, error: a.error ?? b.error };
+  return {
+    ...a, backend: 'wasm-2proc', threads: 1,
+    trainWindows: a.trainWindows!.map((x, i) => x + (b.trainWindows![i] ?? 0)),
+    trainCpuWindows: a.trainCpuWindows!.map((x, i) => x + (b.trainCpuWindows![i] ?? 0)),
+    evalSamplesPerSec: a.evalSamplesPerSec! + b.evalSamplesPerSec!,
+    peakRssMb: a.peakRssMb! + b.peakRssMb!,
+    note: 'two single-thread processes at once: summed throughput, summed RSS',
+  };
+}
+
+function findTorchPython(explicit?: string): string | null {
+  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+function runTorch(py: string, setting: TorchSetting, workloads: string[], windows: number): TorchResult {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // OPENBLAS_CORETYPE=Haswell (exported on these machines) forces AVX2 kernels: unset for this subprocess only.
+  delete env.OPENBLAS_CORETYPE;
+  env.OPENBLAS_NUM_THREADS = String(setting.openblasThreads);
+  env.OMP_NUM_THREADS = String(setting.threads);
+  // Debian's python3-torch links the generic libblas.so.3; point it at OpenBLAS explicitly when installed.
+  if (existsSync(OPENBLAS_DIR)) env.LD_LIBRARY_PATH = [OPENBLAS_DIR, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const script = join(__dirname, '..', '..', 'bench', 'torch_ref.py');
+  const r = spawnSync(py, [script, '--workloads', workloads.join(','), '--threads', String(setting.threads), '--windows', String(windows),
+    '--text-vocab', String(textVocab())], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) return { setting, ok: false, error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-1)[0] };
+  const parsed = JSON.parse(line);
+  return { setting, ok: true, blas: parsed.blas, torch: parsed.torch, workloads: parsed.workloads, loadavg: os.loadavg() };
+}
+
+function fmt(x: number | undefined, digits = 0): string {
+  if (x === undefined || !Number.isFinite(x)) return '–';
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits || 1);
+}
+
+async function parent(args: string[]): Promise<void> {
+  const backends = (flag(args, '--backends') ?? 'tensorflow,wasm,wasm-threads,wasm-2proc,cpu').split(',').filter(Boolean);
+  const workloads = (flag(args, '--workloads') ?? 'A,B,TEXT,MLP').split(',').filter(Boolean);
+  const rounds = Number(flag(args, '--rounds') ?? 3);
+  const out = resolve(flag(args, '--out') ?? 'bench-results.json');
+  const useTorch = !args.includes('--no-torch');
+  const cpuB = args.includes('--cpu-b');
+  const started = new Date().toISOString();
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGb: os.totalmem() / 2 ** 30,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    tfjs: (() => { try { return require('@tensorflow/tfjs-core/package.json').version as string; } catch { return 'unknown'; } })(),
+    loadavgStart: os.loadavg(),
+  };
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tfjs ${machine.tfjs}; load average ${machine.loadavgStart.map((l) => l.toFixed(2)).join(' ')}`);
+
+  // Which backends load (a failed load is reported, not fatal).
+  const live: string[] = [];
+  const notes: string[] = [];
+  for (const b of backends) {
+    const probe = runChild(b === 'wasm-2proc' ? 'wasm' : b, 'MLP', 1, 1);
+    if (probe.ok) live.push(b);
+    else notes.push(`backend ${b}: not measured (${probe.error})`);
+  }
+  const py = useTorch ? findTorchPython(flag(args, '--torch-python')) : null;
+  if (useTorch && !py) notes.push('PyTorch: not measured (`python3 -c "import torch"` failed; on Debian: apt-get install python3-torch libopenblas0-pthread)');
+  if (!useTorch) notes.push('PyTorch: skipped (--no-torch)');
+
+  const results: ChildResult[] = [];
+  const torchResults: TorchResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const wid of workloads) {
+      for (const b of live) {
+        const slow = b === 'cpu';
+        if (slow && wid === 'B' && !cpuB) {
+          if (round === 0) notes.push('cpu backend, workload B: skipped (~2 samples/s, a step takes ~30 s; pass --cpu-b)');
+          continue;
+        }
+        if (slow && round > 0) continue; // the cpu backend is a last resort: one round, short windows
+        const steps = slow ? Math.max(1, Math.round(STEPS[wid] / 10)) : undefined;
+        const r = b === 'wasm-2proc' ? await runChildPair(wid, 3) : runChild(b, wid, slow ? 1 : 3, steps);
+        results.push(r);
+        console.error(`  round ${round + 1} ${wid} ${b}: ${r.ok ? `${fmt(median(r.trainWindows!))} samples/s` : r.error} (load ${r.loadavg?.[0]?.toFixed(2)})`);
+      }
+      if (py) {
+        for (const s of TORCH_SETTINGS) {
+          const t = runTorch(py, s, [wid], 3);
+          torchResults.push(t);
+          const w = t.workloads?.[wid];
+          console.error(`  round ${round + 1} ${wid} ${s.label}: ${t.ok && w ? `${fmt(median(w.train))} samples/s` : t.error} (load ${t.loadavg?.[0]?.toFixed(2) ?? '?'})`);
+        }
+      }
+    }
+  }
+
+  // Summaries: median over all timed windows of all rounds.
+  interface Row {
+    workload: string; backend: string; trainSamplesPerSec: number; trainSamplesPerCpuSec: number; evalSamplesPerSec: number; peakRssMb: number;
+    tensorsBefore?: number; tensorsAfter?: number; params?: number; windows: number[]; loadavg: number[][];
+    torchBest?: { setting: string; trainSamplesPerSec: number; trainSamplesPerCpuSec: number; evalSamplesPerSec: number }; ratio?: number;
+    /** Ratio of samples per CPU-second against PyTorch 1 thread (both single-threaded: robust to machine load). */
+    cpuRatio1?: number;
+  }
+  const rows: Row[] = [];
+  type Best = { setting: string; trainSamplesPerSec: number; trainSamplesPerCpuSec: number; evalSamplesPerSec: number };
+  const torchBest = new Map<string, Best & { all: Record<string, number>; cpu1?: number }>();
+  for (const wid of workloads) {
+    const all: Record<string, number> = {};
+    let best: Best | undefined;
+    let cpu1: number | undefined;
+    for (const s of TORCH_SETTINGS) {
+      const rs = torchResults.filter((t) => t.setting === s && t.ok && t.workloads?.[wid]);
+      if (!rs.length) continue;
+      const train = median(rs.flatMap((t) => t.workloads![wid].train));
+      const trainCpu = median(rs.flatMap((t) => t.workloads![wid].train_cpu));
+      const ev = median(rs.map((t) => t.workloads![wid].eval));
+      all[s.label] = train;
+      if (s.threads === 1) cpu1 = trainCpu;
+      if (!best || train > best.trainSamplesPerSec) best = { setting: s.label, trainSamplesPerSec: train, trainSamplesPerCpuSec: trainCpu, evalSamplesPerSec: ev };
+    }
+    if (best) torchBest.set(wid, { ...best, all, cpu1 });
+    for (const b of live) {
+      const rs = results.filter((r) => r.workload === wid && r.ok && r.backend === b);
+      if (!rs.length) continue;
+      const train = median(rs.flatMap((r) => r.trainWindows!));
+      const row: Row = {
+        workload: wid, backend: rs[0].backend, trainSamplesPerSec: train, trainSamplesPerCpuSec: median(rs.flatMap((r) => r.trainCpuWindows!)), evalSamplesPerSec: median(rs.map((r) => r.evalSamplesPerSec!)),
+        peakRssMb: Math.max(...rs.map((r) => r.peakRssMb!)), tensorsBefore: rs[0].tensorsBefore, tensorsAfter: rs[0].tensorsAfter,
+        params: rs[0].params, windows: rs.flatMap((r) => r.trainWindows!), loadavg: rs.map((r) => r.loadavg!),
+      };
+      if (best) { row.torchBest = best; row.ratio = train / best.trainSamplesPerSec; }
+      if (cpu1 && (b === 'wasm' || b === 'cpu')) row.cpuRatio1 = row.trainSamplesPerCpuSec / cpu1;
+      rows.push(row);
+    }
+  }
+
+  const header = ['workload', 'backend', 'train samples/s', 'eval samples/s', 'peak RSS MB', 'tensors before→after', 'PyTorch best train', '÷ PyTorch',
+    'per CPU-s ÷ PyTorch 1-thread'];
+  const lines = rows.map((r) => [
+    r.workload, r.backend, fmt(r.trainSamplesPerSec), fmt(r.evalSamplesPerSec), fmt(r.peakRssMb), `${r.tensorsBefore}→${r.tensorsAfter}`,
+    r.torchBest ? `${fmt(r.torchBest.trainSamplesPerSec)} (${r.torchBest.setting})` : '–', r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–',
+    r.cpuRatio1 !== undefined ? `${r.cpuRatio1.toFixed(2)}×` : '–',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const show = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log('');
+  console.log(show(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(show(l));
+  if (torchBest.size) {
+    console.log('');
+    console.log('PyTorch train samples/s by thread setting (medians):');
+    for (const [wid, b] of torchBest) console.log(`  ${wid}: ${Object.entries(b.all).map(([k, v]) => `${k} ${fmt(v)}`).join('; ')}`);
+    const blas = torchResults.find((t) => t.ok)?.blas;
+    console.log(`  BLAS loaded by PyTorch: ${blas?.length ? blas.join(', ') : 'none found in /proc/self/maps'}; OPENBLAS_CORETYPE unset for PyTorch only`);
+  }
+  // Step-time ratios of every method vs baseline: bench/methods.ts (the methods' own benchmark), when present.
+  let methods: { command: string; output: string[] } | null = null;
+  const methodsJs = join(__dirname, 'methods.js');
+  if (!args.includes('--no-methods') && existsSync(methodsJs) && live.includes('wasm')) {
+    const margs = [methodsJs, '--repeats', '5', '--steps', '4', '--clock', 'cpu', '--backend', 'wasm'];
+    const r = spawnSync(process.execPath, margs, { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const output = `${r.stdout}`.trim().split('\n');
+    methods = { command: `node ${margs.map((a) => a.replace(`${__dirname}/`, 'dist/bench/')).join(' ')}`, output };
+    console.log('');
+    console.log(`Method step time ÷ baseline (wasm, workload A; ${methods.command}):`);
+    for (const l of output) console.log(`  ${l}`);
+    if (r.status !== 0) notes.push(`bench/methods.ts exited with ${r.status}: ${`${r.stderr}`.trim().split('\n').pop()}`);
+  } else if (!args.includes('--no-methods')) {
+    notes.push('method step-time ratios: not measured (dist/bench/methods.js or the wasm backend missing)');
+  }
+  for (const n of notes) console.log(`note: ${n}`);
+  const loadEnd = os.loadavg();
+  console.log(`load average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')} (shared machine: treat ratios, not absolute values, as the result)`);
+
+  const doc = {
+    started, finished: new Date().toISOString(), machine: { ...machine, loadavgEnd: loadEnd }, rounds, workloads: WORKLOADS.filter((w) => workloads.includes(w.id)).map((w: Workload) => ({ id: w.id, description: w.description })),
+    rows, torch: torchResults.length ? { python: py, runs: torchResults } : null, methods, notes, raw: results,
+  };
+  writeFileSync(out, JSON.stringify(doc, null, 2));
+  console.log(`JSON: ${out}`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    const r = await child(args[1], args[2], Number(args[3] ?? 3), args[4] !== undefined ? Number(args[4]) : undefined);
+    // Exit explicitly: the forced-threads build leaves pthread workers that keep the event loop alive.
+    process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0));
+    return;
+  }
+  await parent(args);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+

@@ -1,0 +1,53 @@
+/**
+ * Token embedding for text: rows of a [V, d] table picked by token id, trainable on every backend.
+ *
+ * tf.gather's own gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks, and a one-hot [B·L, V] × [V, d]
+ * product costs B·L·V·d multiply-adds each way (2·10⁹ a step at B 64, L 32, V 6,000, d 64). So on wasm and cpu the
+ * gradient is a scatter-add on the host: dy [B·L, d] is read back (B·L·d floats), summed into the rows of the ids,
+ * and uploaded as the dense [V, d] gradient. On the tensorflow backends the native gather gradient is used.
+ */
+import * as tf from '../tf';
+import { customGrad, opsFlavour } from './ops';
+
+/** table[ids[i]] for every i: [n, d]. */
+export function embedTokens(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
+  if (opsFlavour() === 'tensorflow') return tf.gather(table, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
+  const [V, d] = table.shape;
+  // Index tensors are made inside the forward function (captured tensors would be disposed before the gradient).
+  const op = customGrad((t: tf.Tensor, _save: tf.GradSaveFunc) => ({
+    value: tf.gather(t, tf.tensor1d(ids, 'int32')),
+    gradFunc: (dy: tf.Tensor) => {
+      const g = dy.dataSync() as Float32Array;
+      const out = new Float32Array(V * d);
+      for (let i = 0; i < ids.length; i++) {
+        const r = ids[i] * d;
+        const s = i * d;
+        for (let k = 0; k < d; k++) out[r + k] += g[s + k];
+      }
+      return [tf.tensor2d(out, [V, d])];
+    },
+  }));
+  return op(table) as tf.Tensor2D;
+}
+
+/**
+ * For token ids [B, L] (0 = padding): the attention key bias [B, T] (−1e9 on padding keys, 0 elsewhere; `prefix`
+ * extra always-visible positions first, e.g. CLS) and mean-pooling weights [B, L] (1/count on real tokens, 0 on padding).
+ */
+export function paddingMasks(ids: Int32Array, B: number, L: number, prefix: number): { keyBias: Float32Array; poolWeights: Float32Array } {
+  const T = L + prefix;
+  const keyBias = new Float32Array(B * T);
+  const poolWeights = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    let count = 0;
+    for (let t = 0; t < L; t++) if (ids[b * L + t] !== 0) count++;
+    for (let t = 0; t < L; t++) {
+      const real = ids[b * L + t] !== 0;
+      if (!real) keyBias[b * T + prefix + t] = -1e9;
+      else poolWeights[b * L + t] = 1 / count;
+    }
+    // A sequence of padding only (never produced by the loaders) attends to everything rather than to nothing.
+    if (count === 0) for (let t = 0; t < L; t++) { keyBias[b * T + prefix + t] = 0; poolWeights[b * L + t] = 1 / L; }
+  }
+  return { keyBias, poolWeights };
+}

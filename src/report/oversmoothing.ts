@@ -1,0 +1,89 @@
+/**
+ * The over-smoothing diagnostic (NeuTRENO's question): for a trained Transformer, the mean pairwise cosine similarity
+ * of token representations at the output of each layer,
+ *
+ *   S_ℓ = 2/(N(N−1)) Σ_{i<j} ⟨h_i, h_j⟩ / (‖h_i‖‖h_j‖),
+ *
+ * over the N tokens of one example, averaged over (the first `maxExamples` of) the test examples. Layers: the embedding
+ * ({kind: 'embed'}, depth 0) and each block's output ({kind: 'block', layer: l}, depth l + 1). The CLS token (pool:
+ * cls) is excluded; padding tokens of text (token id 0) are excluded. Computed with the unit vectors u_i = h_i/‖h_i‖:
+ * ‖Σ u_i‖² = N + 2 Σ_{i<j} cos(h_i, h_j), so S = (‖Σ u_i‖² − N) / (N(N−1)) with no T×T matrix.
+ *
+ * It observes through the model's `hooks.hidden` seam, returning every tensor unchanged: the network's output is the
+ * plain evaluation forward. Imports tfjs: only the training side loads this file.
+ */
+import * as tf from '../tf';
+import type { RunSpec } from '../config/plan';
+import type { Dataset } from '../data/dataset';
+import { featureSize } from '../data/dataset';
+import type { Model } from '../model/types';
+import type { Oversmoothing } from '../run/record';
+
+export function measureOversmoothing(model: Model, ds: Dataset, spec: RunSpec, maxExamples = 512, batchSize = 128): Oversmoothing | null {
+  if (model.kind !== 'transformer' || spec.model.type !== 'transformer') return null;
+  const hasCls = spec.model.pool === 'cls';
+  const isText = ds.modality === 'text';
+  const n = Math.min(maxExamples, ds.test.n);
+  const size = featureSize(ds.shape);
+  const sums = new Map<number, number>();
+  const counts = new Map<number, number>();
+  const sites = new Map<number, { site: 'embed' | 'block'; layer: number | null }>();
+
+  for (let start = 0; start < n; start += batchSize) {
+    const b = Math.min(batchSize, n - start);
+    const xs = ds.test.x.subarray(start * size, (start + b) * size);
+    let maskData: Float32Array | undefined;
+    let tokens = 0;
+    const observe = (key: number, site: 'embed' | 'block', layer: number | null, h: tf.Tensor): void => {
+      const [B, T] = h.shape as [number, number, number];
+      if (!maskData || tokens !== T) {
+        // 1 for a token that takes part in the pairs, 0 for CLS (position 0 when pool: cls) and text padding.
+        tokens = T;
+        maskData = new Float32Array(B * T);
+        const offset = hasCls ? 1 : 0;
+        for (let i = 0; i < B; i++) {
+          for (let t = offset; t < T; t++) {
+            const tokenIndex = t - offset;
+            const pad = isText && tokenIndex < size && xs[i * size + tokenIndex] === 0;
+            maskData[i * T + t] = pad ? 0 : 1;
+          }
+        }
+      }
+      const sq = tf.tidy(() => {
+        const norm = tf.add(tf.sqrt(tf.sum(tf.square(h), -1, true)), 1e-12);
+        const mask = tf.tensor(maskData!, [B, T, 1]);
+        const s = tf.sum(tf.mul(tf.div(h, norm), mask), 1);
+        return tf.sum(tf.square(s), -1);
+      });
+      const v = sq.dataSync();
+      sq.dispose();
+      for (let i = 0; i < B; i++) {
+        let N = 0;
+        for (let t = 0; t < T; t++) N += maskData![i * T + t];
+        if (N < 2) continue;
+        sums.set(key, (sums.get(key) ?? 0) + (v[i] - N) / (N * (N - 1)));
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      sites.set(key, { site, layer });
+    };
+    tf.tidy(() => {
+      const x = tf.tensor(xs, [b, ...ds.shape]);
+      model.forward(x, {
+        training: false,
+        hooks: {
+          hidden: (site, h) => {
+            if (site.kind === 'embed') observe(0, 'embed', null, h);
+            else if (site.kind === 'block') observe(site.layer + 1, 'block', site.layer, h);
+            return h;
+          },
+        },
+      });
+    });
+  }
+  const layers = [...sites.keys()].sort((a, b) => a - b).map((depth) => ({
+    ...sites.get(depth)!,
+    depth,
+    cosine: (sums.get(depth) ?? 0) / Math.max(1, counts.get(depth) ?? 0),
+  }));
+  return { examples: n, cls: hasCls ? 'excluded' : 'absent', padding: isText ? 'excluded' : 'absent', layers };
+}

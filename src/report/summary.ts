@@ -1,0 +1,200 @@
+/**
+ * The summary row model: one row per (dataset, noise, method) [per experiment when several are merged], computed
+ * from run records alone. CSV, Markdown and LaTeX are formatters of these rows (src/report/format.ts).
+ *
+ * Per group: n (ok runs) and n_failed; mean, std (n−1), standard error and 95% CI (Student t, n−1 df) of best-epoch
+ * accuracy (`acc_*`, the foundation's name), last-epoch accuracy (`last_acc_*`) and, when chosen, the median of the
+ * last k epochs (`median_last<k>_acc_*`); the best−last gap; NLL; ECE; extra numeric fields (memorisation, realised
+ * noise); the last layer's token cosine similarity (over-smoothing). Against the baseline arm of the same dataset and
+ * noise, on "the" accuracy statistic (report.metric): the delta of means, the number of seed-matched pairs, a paired
+ * t-test and an exact Wilcoxon signed-rank p-value, and the rank within the group (1 = highest).
+ */
+import type { RunRecord } from '../run/record';
+import { accuracyOf, datasetLabel, extraValues, isOk, lastLayerCosine, noiseInfo, pairKey } from './fields';
+import { DEFAULT_REPORT, metricSlug, type AccuracyMetric, type ReportSettings } from './settings';
+import { confidenceInterval, mean, pairedTTest, rankValues, standardError, std, wilcoxonSignedRank, type Maybe } from './stats';
+
+export type Cell = string | number | null;
+export type SummaryRow = Record<string, Cell>;
+
+export interface Summary {
+  columns: string[];
+  rows: SummaryRow[];
+  settings: ReportSettings;
+  /** The column stem of "the" accuracy statistic, e.g. `last_acc`. */
+  metricColumn: string;
+  /** Whether an `experiment` column was needed (records from several experiments). */
+  multiExperiment: boolean;
+}
+
+export interface Group {
+  experiment: string;
+  dataset: string;
+  noise: string;
+  method: string;
+  runs: RunRecord[];
+}
+
+/** Group records by (experiment, dataset, noise, method) in first-appearance order (the plan's order). */
+export function groupRecords(records: RunRecord[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const r of records) {
+    const dataset = datasetLabel(r);
+    const key = JSON.stringify([r.spec.experiment, dataset, r.spec.noise.label, r.spec.method.name]);
+    let g = groups.get(key);
+    if (!g) {
+      g = { experiment: r.spec.experiment, dataset, noise: r.spec.noise.label, method: r.spec.method.name, runs: [] };
+      groups.set(key, g);
+    }
+    g.runs.push(r);
+  }
+  return [...groups.values()];
+}
+
+export function isBaseline(r: RunRecord): boolean {
+  return r.spec.method.parts.every((p) => p.method === 'baseline');
+}
+
+/** The baseline group (a method made only of `baseline` parts) of the same experiment, dataset and noise. */
+export function baselineOf(g: Group, groups: Group[]): Group | undefined {
+  return groups.find((b) => b !== g && b.experiment === g.experiment && b.dataset === g.dataset && b.noise === g.noise && b.runs.some(isBaseline))
+    ?? (g.runs.some(isBaseline) ? g : undefined);
+}
+
+/** Values of `f` for the ok runs of two groups, matched by seed (and ensemble member): [a[], b[]]. */
+export function matchBySeed(a: RunRecord[], b: RunRecord[], f: (r: RunRecord) => number | undefined): [Maybe[], Maybe[]] {
+  const bySeed = new Map<string, RunRecord>();
+  for (const r of b) if (isOk(r)) bySeed.set(pairKey(r), r);
+  const xa: Maybe[] = [];
+  const xb: Maybe[] = [];
+  for (const r of a) {
+    const other = bySeed.get(pairKey(r));
+    if (!isOk(r) || !other) continue;
+    xa.push(f(r));
+    xb.push(f(other));
+  }
+  return [xa, xb];
+}
+
+const STAT_SUFFIXES = ['mean', 'std', 'se', 'ci95_low', 'ci95_high'] as const;
+
+function stats(prefix: string, xs: Maybe[]): SummaryRow {
+  const ci = confidenceInterval(xs);
+  return {
+    [`${prefix}_mean`]: mean(xs) ?? null,
+    [`${prefix}_std`]: std(xs) ?? null,
+    [`${prefix}_se`]: standardError(xs) ?? null,
+    [`${prefix}_ci95_low`]: ci?.[0] ?? null,
+    [`${prefix}_ci95_high`]: ci?.[1] ?? null,
+  };
+}
+
+export function summarise(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT): Summary {
+  const { metric, k } = settings;
+  const slug = metricSlug(metric, k);
+  const groups = groupRecords(records);
+  const multiExperiment = new Set(groups.map((g) => g.experiment)).size > 1;
+  const value = (r: RunRecord) => accuracyOf(r, metric, k);
+
+  const extraNames = new Set<string>();
+  for (const r of records) if (isOk(r)) for (const key of extraValues(r).keys()) extraNames.add(key);
+  const extras = [...extraNames].sort();
+  const hasOversmoothing = records.some((r) => isOk(r) && lastLayerCosine(r) !== undefined);
+  const hasNoiseRate = records.some((r) => noiseInfo(r).rate !== undefined);
+
+  const columns = [...new Set([
+    ...(multiExperiment ? ['experiment'] : []),
+    'dataset', 'noise', 'noise_type', ...(hasNoiseRate ? ['noise_rate'] : []), 'method', 'n', 'n_failed',
+    ...STAT_SUFFIXES.map((s) => `acc_${s}`),
+    ...STAT_SUFFIXES.map((s) => `last_acc_${s}`),
+    ...(metric === 'median-last-k' ? STAT_SUFFIXES.map((s) => `${slug}_${s}`) : []),
+    'gap_mean', 'gap_std', 'test_nll_mean', 'test_nll_std', 'ece_mean', 'ece_std',
+    ...extras.flatMap((e) => [`${e}_mean`, `${e}_std`]),
+    ...(hasOversmoothing ? ['last_layer_cosine_mean', 'last_layer_cosine_std'] : []),
+    'acc_delta_vs_baseline', 'last_acc_delta_vs_baseline',
+    `${slug}_delta_vs_baseline`, 'n_pairs', `${slug}_p_paired_t`, `${slug}_p_wilcoxon`, `${slug}_rank`,
+    'samples_per_sec_mean', 'train_seconds_mean',
+  ])];
+
+  const rows: SummaryRow[] = groups.map((g) => {
+    const ok = g.runs.filter(isOk);
+    const pick = (f: (r: RunRecord) => number | undefined) => ok.map(f);
+    const noise = noiseInfo(g.runs[0]);
+    const extraCols: SummaryRow = {};
+    for (const e of extras) {
+      const xs = pick((r) => extraValues(r).get(e));
+      extraCols[`${e}_mean`] = mean(xs) ?? null;
+      extraCols[`${e}_std`] = std(xs) ?? null;
+    }
+    const gap = pick((r) => r.metrics!.bestAccuracy - r.metrics!.lastAccuracy);
+    const cos = pick(lastLayerCosine);
+    return {
+      experiment: g.experiment,
+      dataset: g.dataset,
+      noise: g.noise,
+      noise_type: noise.type,
+      noise_rate: noise.rate ?? null,
+      method: g.method,
+      n: ok.length,
+      n_failed: g.runs.length - ok.length,
+      ...stats('acc', pick((r) => r.metrics!.bestAccuracy)),
+      ...stats('last_acc', pick((r) => r.metrics!.lastAccuracy)),
+      ...(metric === 'median-last-k' ? stats(slug, pick(value)) : {}),
+      gap_mean: mean(gap) ?? null,
+      gap_std: std(gap) ?? null,
+      test_nll_mean: mean(pick((r) => r.metrics!.testNll)) ?? null,
+      test_nll_std: std(pick((r) => r.metrics!.testNll)) ?? null,
+      ece_mean: mean(pick((r) => r.metrics!.ece)) ?? null,
+      ece_std: std(pick((r) => r.metrics!.ece)) ?? null,
+      ...extraCols,
+      last_layer_cosine_mean: mean(cos) ?? null,
+      last_layer_cosine_std: std(cos) ?? null,
+      acc_delta_vs_baseline: null,
+      last_acc_delta_vs_baseline: null,
+      [`${slug}_delta_vs_baseline`]: null,
+      n_pairs: null,
+      [`${slug}_p_paired_t`]: null,
+      [`${slug}_p_wilcoxon`]: null,
+      [`${slug}_rank`]: null,
+      samples_per_sec_mean: mean(pick((r) => r.metrics!.samplesPerSec)) ?? null,
+      train_seconds_mean: mean(pick((r) => r.metrics!.trainSeconds)) ?? null,
+    };
+  });
+
+  // Deltas and paired tests against the baseline arm of the same (experiment, dataset, noise).
+  const metricMean = (row: SummaryRow): Cell => row[metric === 'best' ? 'acc_mean' : metric === 'last' ? 'last_acc_mean' : `${slug}_mean`];
+  groups.forEach((g, i) => {
+    const base = baselineOf(g, groups);
+    if (!base) return;
+    const row = rows[i];
+    const b = rows[groups.indexOf(base)];
+    const diff = (x: Cell, y: Cell) => (typeof x === 'number' && typeof y === 'number' ? x - y : null);
+    row.acc_delta_vs_baseline = diff(row.acc_mean, b.acc_mean);
+    row.last_acc_delta_vs_baseline = diff(row.last_acc_mean, b.last_acc_mean);
+    row[`${slug}_delta_vs_baseline`] = diff(metricMean(row), metricMean(b));
+    if (base === g) return;
+    const [xa, xb] = matchBySeed(g.runs, base.runs, value);
+    row.n_pairs = xa.length;
+    row[`${slug}_p_paired_t`] = pairedTTest(xa, xb)?.p ?? null;
+    row[`${slug}_p_wilcoxon`] = wilcoxonSignedRank(xa, xb)?.p ?? (xa.length ? 1 : null);
+  });
+
+  // Rank within (experiment, dataset, noise) on "the" accuracy statistic.
+  const byCell = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    const key = JSON.stringify([g.experiment, g.dataset, g.noise]);
+    byCell.set(key, [...(byCell.get(key) ?? []), i]);
+  });
+  for (const idx of byCell.values()) {
+    const ranks = rankValues(idx.map((i) => metricMean(rows[i]) as Maybe));
+    idx.forEach((i, j) => {
+      rows[i][`${slug}_rank`] = ranks[j] ?? null;
+    });
+  }
+  return { columns, rows, settings, metricColumn: slug, multiExperiment };
+}
+
+/** The column holding the mean of "the" accuracy statistic. */
+export function metricMeanColumn(metric: AccuracyMetric, k: number): string {
+  return metric === 'best' ? 'acc_mean' : metric === 'last' ? 'last_acc_mean' : `${metricSlug(metric, k)}_mean`;
+}
