@@ -91,7 +91,7 @@ export function buildProgram(): Command {
       } finally {
         progress.close();
       }
-      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(result.records, exp.report));
+      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(result.records, exp.report, [plan.output]));
       if (result.interrupted) {
         process.stderr.write('interrupted: complete runs are kept; run the same command again to finish the sweep\n');
         process.exitCode = EXIT.interrupted;
@@ -180,7 +180,7 @@ export function buildProgram(): Command {
       if (!records.length) throw new UsageError(`${dirs.join(', ')}: no complete run records found under runs/; run \`mixbench run <config>\` first`);
       const settings = reportSettingsFor(dirs[0], flags, loadConfigFile);
       const { files } = writeReport(dir, records, settings, dirs);
-      process.stdout.write(formatReport(records, settings));
+      process.stdout.write(formatReport(records, settings, dirs));
       process.stderr.write(`wrote ${files.length} files in ${dir}: ${files.map((f) => f.slice(dir.length).replace(/^\//, '')).join(', ')}\n`);
     });
 

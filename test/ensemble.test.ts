@@ -16,6 +16,8 @@ model: {dim: 8, depth: 1, heads: 2, mlpDim: 16, patch: 2}
 train: {epochs: 1, batchSize: 20}
 ensemble: {members: 3, augment: {group: c4}}
 backend: wasm
+claims:
+  - {ensembleInvariant: baseline, metric: divergence}
 `;
 
 test('ensemble members are ordinary runs with their own init seeds and ids', () => {
@@ -47,6 +49,8 @@ test('mixbench run trains an ensemble with C4 augmentation and reports equivaria
   const plots = join(dir, 'out', 'plots', 'equivariance-digits-none.svg');
   assert.ok(existsSync(plots));
   assert.match(readFileSync(plots, 'utf8'), /ensemble size/);
+  const claims = readFileSync(join(dir, 'out', 'claims.txt'), 'utf8');
+  assert.match(claims, /ensemble of baseline < its members, invariance divergence, digits, seed 1: ensemble \d\.\d{3} vs members \d\.\d{3} \(3 members, one-sample t p [=<] [\d.]+\) — (holds|does not hold)/);
   // The report rebuilds the same table from the records alone.
   const before = readFileSync(join(dir, 'out', 'ensembles.csv'), 'utf8');
   const rep = spawnSync(process.execPath, [CLI, 'report', join(dir, 'out')], { encoding: 'utf8' });

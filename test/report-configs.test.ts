@@ -25,7 +25,8 @@ test('configs/papers: header comment (paper, claim, scaling, metric); claims ref
     const rates = new Set(exp.noise.map((n) => (n.label === 'none' ? 0 : n.rate)));
     for (const c of exp.report.claims) {
       assert.ok(methods.has(c.method), `${f}: claim arm ${c.method} is not a method of the config`);
-      assert.ok(methods.has(c.than), `${f}: claim arm ${c.than} is not a method of the config`);
+      if (c.kind !== 'ensemble') assert.ok(methods.has(c.than), `${f}: claim arm ${c.than} is not a method of the config`);
+      else assert.ok(exp.ensemble, `${f}: an ensemble claim needs an "ensemble:" key`);
       if (c.dataset) assert.ok(datasets.has(c.dataset), `${f}: claim dataset ${c.dataset} not in ${[...datasets].join(', ')}`);
       if (typeof c.noise === 'number') assert.ok(rates.has(c.noise), `${f}: claim noise ${c.noise} not in the noise axis`);
     }

@@ -227,6 +227,13 @@ test('writeTables writes every table and plot; mixbench report rebuilds them fro
   const empty = spawnSync(process.execPath, [CLI, 'report', tempDir()], { encoding: 'utf8' });
   assert.equal(empty.status, 2);
   assert.ok(existsSync(join(dir, 'plots', 'oversmoothing-digits-none.svg')));
+  // A second experiment joins the directory: plot names gain the experiment, and the old names are removed.
+  writeRecords(dir, noiseSweep([1, 2]).map((x) => ({ ...x, id: `${x.id}-other`, spec: { ...x.spec, id: `${x.spec.id}-other`, experiment: 'other' } })));
+  execFileSync(process.execPath, [CLI, 'report', dir], { stdio: 'ignore' });
+  assert.ok(existsSync(join(dir, 'plots', 'other-oversmoothing-digits-none.svg')));
+  assert.ok(existsSync(join(dir, 'plots', 'synthetic-oversmoothing-digits-none.svg')));
+  assert.ok(!existsSync(join(dir, 'plots', 'oversmoothing-digits-none.svg')));
+  assert.match(readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n')[0], /^experiment,dataset/);
   void writeReport;
 });
 

@@ -107,6 +107,11 @@ export function parseConfig(text: string, file: string): ResolvedExperiment {
       }
     });
   });
+  (file_.claims ?? []).forEach((c, i) => {
+    if ('ensembleInvariant' in c && !file_.ensemble) {
+      issues.push(issueAt(src, ['claims', i], 'an ensembleInvariant claim needs ensemble members: add `ensemble: {members: K, augment: {group: c4}}`'));
+    }
+  });
   if (model.type === 'transformer' && model.dim % model.heads !== 0) {
     issues.push(issueAt(src, ['model', 'heads'], `heads (${model.heads}) must divide dim (${model.dim})`));
   }

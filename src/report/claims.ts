@@ -51,7 +51,8 @@ const signed = (v: number, digits = 3) => `${v >= 0 ? '+' : '−'}${Math.abs(v).
 const fmtP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 
 export function evaluateClaims(records: RunRecord[], settings: ReportSettings): ClaimResult[] {
-  return settings.claims.flatMap((c) => evaluateClaim(records, c, settings));
+  // Ensemble claims need the members' stored logits: src/report/ensembles.ts evaluates them.
+  return settings.claims.filter((c) => c.kind !== 'ensemble').flatMap((c) => evaluateClaim(records, c, settings));
 }
 
 /** One result per (experiment, dataset, noise) cell where both arms exist; one "no matching runs" result otherwise. */

@@ -6,7 +6,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOrbitLogits, type RunRecord } from '../run/record';
-import { ensembleVersusSize, type OrbitLogits } from './equivariance';
+import type { ClaimResult } from './claims';
+import { ensembleLogits, ensembleVersusSize, equivarianceMetrics, type EquivarianceMetrics, type OrbitLogits } from './equivariance';
+import type { Claim } from './settings';
+import { mean, pairedTTest } from './stats';
 import { lineChart, type Series } from './svg';
 
 export const ENSEMBLE_COLUMNS = [
@@ -34,9 +37,21 @@ function memberGroups(records: RunRecord[]): MemberGroup[] {
   return [...groups.values()];
 }
 
-/** Rows of ensembles.csv, plus the notes (members whose logits could not be read). */
-export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstraps = 30): { rows: EnsembleRow[]; notes: string[] } {
+/** The full ensemble of one (experiment, dataset, noise, method, seed) and each member on its own. */
+export interface EnsembleGroup {
+  experiment: string;
+  dataset: string;
+  noise: string;
+  method: string;
+  seed: string;
+  full: EquivarianceMetrics;
+  members: EquivarianceMetrics[];
+}
+
+/** Rows of ensembles.csv, the groups' full-ensemble metrics, and notes (members whose logits could not be read). */
+export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstraps = 30): { rows: EnsembleRow[]; groups: EnsembleGroup[]; notes: string[] } {
   const rows: EnsembleRow[] = [];
+  const groups: EnsembleGroup[] = [];
   const notes: string[] = [];
   for (const g of memberGroups(records)) {
     const orbits: OrbitLogits[] = [];
@@ -55,6 +70,11 @@ export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstr
     }
     if (!orbits.length || !labels) continue;
     const [experiment, dataset, noise, method, seed] = g.key;
+    groups.push({
+      experiment, dataset, noise, method, seed,
+      full: equivarianceMetrics(ensembleLogits(orbits), labels, classes),
+      members: orbits.map((o) => equivarianceMetrics(o, labels!, classes)),
+    });
     for (const s of ensembleVersusSize(orbits, labels, classes, bootstraps, 1)) {
       rows.push({
         experiment, dataset, noise, method, seed, group: g.group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
@@ -63,7 +83,7 @@ export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstr
       });
     }
   }
-  return { rows, notes };
+  return { rows, groups, notes };
 }
 
 /** One plot per (dataset, noise): divergence versus ensemble size, ensemble and mean member, a line pair per method. */
@@ -99,4 +119,37 @@ export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: str
     });
   }
   return plots;
+}
+
+/**
+ * `ensembleInvariant` claims: the full ensemble's divergence (OSP) against its members' own values, by a one-sample
+ * t-test over the members (two-sided); holds when the ensemble is better and p < alpha.
+ */
+export function evaluateEnsembleClaims(groups: EnsembleGroup[], claims: Claim[], alpha: number): ClaimResult[] {
+  const out: ClaimResult[] = [];
+  for (const claim of claims.filter((c) => c.kind === 'ensemble')) {
+    const metric = claim.ensembleMetric ?? 'divergence';
+    const lowerIsBetter = metric === 'divergence';
+    const head = `ensemble of ${claim.method} ${lowerIsBetter ? '<' : '>'} its members, ${metric === 'divergence' ? 'invariance divergence' : 'orbit same predictions'}`;
+    const matches = groups.filter((g) => g.method === claim.method && (!claim.dataset || g.dataset === claim.dataset)
+      && (claim.noise === undefined || (typeof claim.noise === 'number' ? (claim.noise === 0 ? g.noise === 'none' : g.noise.endsWith(String(claim.noise))) : g.noise === claim.noise)));
+    for (const g of matches) {
+      const values = g.members.map((m) => m[metric]);
+      const ens = g.full[metric];
+      const where = `${g.dataset}${g.noise === 'none' ? '' : `, noise ${g.noise}`}, seed ${g.seed}`;
+      const test = values.length >= 2 ? pairedTTest(values, values.map(() => ens)) : undefined;
+      const memberMean = mean(values) ?? NaN;
+      const better = lowerIsBetter ? ens < memberMean : ens > memberMean;
+      const verdict = !test ? 'not enough runs' : better && test.p < alpha ? 'holds' : 'does not hold';
+      out.push({
+        claim, verdict, experiment: g.experiment, dataset: g.dataset, noise: g.noise, delta: ens - memberMean, p: test?.p, test: 'paired-t',
+        pairs: values.length,
+        text: `${head}, ${where}: ensemble ${ens.toFixed(3)} vs members ${memberMean.toFixed(3)} (${values.length} members${test ? `, one-sample t p ${test.p < 0.001 ? '< 0.001' : `= ${test.p.toFixed(3)}`}` : ''}) — ${verdict}`,
+      });
+    }
+    if (!matches.length) {
+      out.push({ claim, verdict: 'no matching runs', test: 'paired-t', pairs: 0, text: `${head}: no complete ensemble members with stored logits — not enough runs` });
+    }
+  }
+  return out;
 }

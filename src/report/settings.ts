@@ -42,11 +42,24 @@ const claimCommon = {
 export const BetterClaimSchema = z.strictObject({ better: z.string().min(1), ...claimCommon });
 /** `notWorse: A, than: B, margin: m`: A is not worse than B by more than m (the 95% CI of the paired difference excludes −m). */
 export const NotWorseClaimSchema = z.strictObject({ notWorse: z.string().min(1), ...claimCommon });
-export const ClaimSchema = z.union([BetterClaimSchema, NotWorseClaimSchema]);
+/**
+ * `ensembleInvariant: A`: the full ensemble of A's members (config `ensemble:`) is more invariant than its members:
+ * lower divergence (or higher OSP) than the members' own values, by a one-sample t-test over the members.
+ */
+export const EnsembleClaimSchema = z.strictObject({
+  ensembleInvariant: z.string().min(1),
+  metric: z.enum(['divergence', 'osp']).optional(),
+  noise: claimCommon.noise,
+  dataset: claimCommon.dataset,
+  note: claimCommon.note,
+});
+export const ClaimSchema = z.union([BetterClaimSchema, NotWorseClaimSchema, EnsembleClaimSchema]);
 export type ClaimFile = z.infer<typeof ClaimSchema>;
 
 export interface Claim {
-  kind: 'better' | 'notWorse';
+  kind: 'better' | 'notWorse' | 'ensemble';
+  /** ensemble claims: the equivariance metric compared (ensemble vs its members). */
+  ensembleMetric?: 'divergence' | 'osp';
   method: string;
   than: string;
   metric: ClaimMetric;
@@ -74,16 +87,24 @@ export function resolveReport(report: ReportFile | undefined, claims: ClaimFile[
     k: r.k ?? 5,
     alpha: r.alpha ?? 0.05,
     test: r.test ?? 'paired-t',
-    claims: (claims ?? []).map((c) => ({
-      kind: 'better' in c ? 'better' as const : 'notWorse' as const,
-      method: 'better' in c ? c.better : c.notWorse,
-      than: c.than,
-      metric: c.metric ?? metric,
-      noise: c.noise,
-      dataset: c.dataset,
-      margin: c.margin ?? 0,
-      note: c.note,
-    })),
+    claims: (claims ?? []).map((c): Claim => {
+      if ('ensembleInvariant' in c) {
+        return {
+          kind: 'ensemble', method: c.ensembleInvariant, than: 'its members', metric, ensembleMetric: c.metric ?? 'divergence',
+          noise: c.noise, dataset: c.dataset, margin: 0, note: c.note,
+        };
+      }
+      return {
+        kind: 'better' in c ? 'better' as const : 'notWorse' as const,
+        method: 'better' in c ? c.better : c.notWorse,
+        than: c.than,
+        metric: c.metric ?? metric,
+        noise: c.noise,
+        dataset: c.dataset,
+        margin: c.margin ?? 0,
+        note: c.note,
+      };
+    }),
   };
 }
 

@@ -9,7 +9,7 @@
  *   claims.txt           the config's claims and whether they hold (when it has any)
  *   report.json          the report settings used (so `mixbench report <dir>` reuses the config's choice)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../run/record';
 import { writeFileAtomic } from '../util/fs';
@@ -21,7 +21,7 @@ import { UsageError } from '../errors';
 import { ACCURACY_METRICS, DEFAULT_REPORT, type ReportSettings } from './settings';
 import { summarise, type Summary, type SummaryRow } from './summary';
 
-import { ENSEMBLE_COLUMNS, ensembleRows, equivariancePlots } from './ensembles';
+import { ENSEMBLE_COLUMNS, ensembleRows, equivariancePlots, evaluateEnsembleClaims } from './ensembles';
 export { toCsv } from './format';
 export type { SummaryRow } from './summary';
 
@@ -110,7 +110,7 @@ export function writeReport(output: string, records: RunRecord[], settings?: Rep
     files.push(['ensembles.csv', toCsv(ensembles.rows, ENSEMBLE_COLUMNS)]);
     for (const plot of equivariancePlots(ensembles.rows)) files.push([join('plots', plot.file), plot.svg]);
   }
-  const claims = formatClaims(evaluateClaims(records, s));
+  const claims = formatClaims([...evaluateClaims(records, s), ...evaluateEnsembleClaims(ensembles.groups, s.claims, s.alpha)]);
   if (s.claims.length) files.push(['claims.txt', claims]);
   if (settings) files.push(['report.json', `${JSON.stringify(settings, null, 1)}\n`]);
   const paths: string[] = [];
@@ -118,6 +118,13 @@ export function writeReport(output: string, records: RunRecord[], settings?: Rep
     const path = join(output, name);
     writeFileAtomic(path, text);
     paths.push(path);
+  }
+  // `mixbench report` (sourceDirs given) rebuilds from every record of the directories: an .svg in plots/ that it did
+  // not write is stale (e.g. named without the experiment prefix before a second experiment joined the directory).
+  // `mixbench run` tabulates its own plan only and leaves other experiments' plots alone.
+  const plotDir = join(output, 'plots');
+  if (sourceDirs && existsSync(plotDir)) {
+    for (const f of readdirSync(plotDir)) if (f.endsWith('.svg') && !paths.includes(join(plotDir, f))) unlinkSync(join(plotDir, f));
   }
   return { files: paths, summary, claims };
 }
@@ -140,9 +147,12 @@ export function formatSummaryText(summary: Summary | SummaryRow[], settings: Rep
 }
 
 /** The terminal report: the summary table, then the claims and whether they hold. */
-export function formatReport(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT): string {
+export function formatReport(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT, sourceDirs?: string[]): string {
   const text = toText(summarise(records, settings));
-  const claims = formatClaims(evaluateClaims(records, settings));
+  const ensembleClaims = sourceDirs && settings.claims.some((c) => c.kind === 'ensemble')
+    ? evaluateEnsembleClaims(ensembleRows(records, sourceDirs).groups, settings.claims, settings.alpha)
+    : [];
+  const claims = formatClaims([...evaluateClaims(records, settings), ...ensembleClaims]);
   return `${text}\n${claims ? `\n${claims}` : ''}`;
 }
 
