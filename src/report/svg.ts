@@ -102,7 +102,7 @@ export function lineChart(spec: ChartSpec): string {
   const legendRows = spec.series.length;
   const H = spec.height ?? Math.max(400, 150 + 18 * legendRows);
   const longest = Math.max(0, ...spec.series.map((s) => s.name.length));
-  const legendW = Math.min(220, 36 + 6.6 * longest);
+  const legendW = Math.min(240, 36 + 7.4 * longest); // ~7.2 px per character of 12 px DejaVu Sans
   const subtitle = spec.subtitle ? wrap(spec.subtitle, Math.floor((W - 40) / 6.2)) : [];
   const m = { top: 44 + 14 * subtitle.length, right: legendW + 18, bottom: 52, left: 64 };
   const pw = W - m.left - m.right;
