@@ -191,6 +191,10 @@ registerMethodInfo({
   notes: 'The norm runs over all parameters jointly; the logged loss is the first pass\'s; weights are restored exactly before the step.',
 });
 
+/** gmix, bgmix and dgmix share mixup's α and SAM's options. */
+const GMIX_OPTIONS = { alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(1), ...SAM_OPTIONS };
+const GMIX_DOCS: OptionDoc[] = [{ name: 'alpha', default: '1', range: '>= 0', description: `mixup's ${BETA_NOTE}` }, ...SAM_DOCS];
+
 registerMethodInfo({
   name: 'gmix',
   summary: 'G-Mix: SAM on the mixup loss, the same λ and π in both passes',
@@ -200,8 +204,8 @@ registerMethodInfo({
   paper: GMIX_PAPER,
   models: ['transformer', 'mlp'],
   modalities: ['image', 'tabular'],
-  options: z.strictObject({ alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(1), ...SAM_OPTIONS }),
-  optionDocs: [{ name: 'alpha', default: '1', range: '>= 0', description: `mixup's ${BETA_NOTE}` }, ...SAM_DOCS],
+  options: z.strictObject(GMIX_OPTIONS),
+  optionDocs: GMIX_DOCS,
   notes: 'No official code; the objective min_w max_{‖ε‖≤ρ} L_mix(w+ε) follows from "mixup + SAM" (shared/docs/methods.md §4).',
 });
 
@@ -214,8 +218,8 @@ registerMethodInfo({
   paper: GMIX_PAPER,
   models: ['transformer', 'mlp'],
   modalities: ['image', 'tabular'],
-  options: z.strictObject({ alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(1), ...SAM_OPTIONS }),
-  optionDocs: [{ name: 'alpha', default: '1', range: '>= 0', description: `mixup's ${BETA_NOTE}` }, ...SAM_DOCS],
+  options: z.strictObject(GMIX_OPTIONS),
+  optionDocs: GMIX_DOCS,
   notes: `${SPLIT_NOTE}, a_i = 1 for the ⌊B/2⌋ examples with the largest s_i (above the median), else 0.`,
 });
 
@@ -228,8 +232,8 @@ registerMethodInfo({
   paper: GMIX_PAPER,
   models: ['transformer', 'mlp'],
   modalities: ['image', 'tabular'],
-  options: z.strictObject({ alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(1), ...SAM_OPTIONS }),
-  optionDocs: [{ name: 'alpha', default: '1', range: '>= 0', description: `mixup's ${BETA_NOTE}` }, ...SAM_DOCS],
+  options: z.strictObject(GMIX_OPTIONS),
+  optionDocs: GMIX_DOCS,
   notes: `${SPLIT_NOTE}, a_i = (s_i − min s)/(max s − min s).`,
 });
 
