@@ -86,18 +86,20 @@ function barSink(): { sink: EventSink; close(): void } {
   let overall: SingleBar | undefined;
   const perWorker = new Map<number, SingleBar>();
   let finished = 0;
+  // ESC[K clears what a longer bar line left on the row a logged line is written over.
+  const log = (line: string) => multi.log(`${line}\x1b[K\n`);
   return {
     sink: (e: SweepEvent) => {
       switch (e.type) {
         case 'backend':
-          multi.log(`${e.summary}\n`);
+          log(`${e.summary}`);
           break;
         case 'plan':
-          multi.log(`${planLine(e)}\n`);
+          log(`${planLine(e)}`);
           overall = multi.create(e.todo, 0, { label: 'runs     ', info: '' });
           break;
         case 'notice':
-          multi.log(`${e.message}\n`);
+          log(`${e.message}`);
           break;
         case 'run_started': {
           // One bar per worker (worker 0 = this process), showing the epochs of the run it is on.
@@ -116,17 +118,21 @@ function barSink(): { sink: EventSink; close(): void } {
         case 'run_finished':
           if (!e.willRetry) finished += 1;
           overall?.update(finished, { info: '' });
-          multi.log(`${finishedLine(e)}\n`);
+          log(`${finishedLine(e)}`);
           break;
         case 'tables':
           break;
         case 'done':
-          // Logged lines are flushed on the next redraw, which stop() does not do: stop first, then write.
+          // Logged lines are flushed on the next redraw, which stop() does not do: redraw, stop, then write.
+          multi.update();
           multi.stop();
           process.stderr.write(`${doneLine(e)}\n`);
           break;
       }
     },
-    close: () => multi.stop(),
+    close: () => {
+      multi.update();
+      multi.stop();
+    },
   };
 }
