@@ -7,6 +7,8 @@ import { buildModel } from '../src/model/build';
 import { measureOversmoothing } from '../src/report/oversmoothing';
 import type { RunSpec } from '../src/config/plan';
 import type { Dataset } from '../src/data/dataset';
+import { instantiateMethod } from '../src/methods/registry';
+import { networkHooks } from '../src/train/step';
 
 function tinyImageDataset(n: number): Dataset {
   const x = new Float32Array(n * 16);
@@ -54,7 +56,7 @@ for (const pool of ['mean', 'cls'] as const) {
     const model = buildModel(s.model, ds, 12345);
     try {
       // batchSize 4 < n: exercises the batching and the per-example average.
-      const got = measureOversmoothing(model, ds, s, 10, 4)!;
+      const got = measureOversmoothing(model, ds, s, undefined, 10, 4)!;
       assert.equal(got.examples, 10);
       assert.equal(got.cls, pool === 'cls' ? 'excluded' : 'absent');
       assert.deepEqual(got.layers.map((l) => [l.site, l.layer, l.depth]), [['embed', null, 0], ['block', 0, 1], ['block', 1, 2]]);
@@ -111,7 +113,7 @@ test('over-smoothing on text excludes padding tokens (id 0)', async () => {
   const s = spec('mean');
   const model = buildModel(s.model, ds, 777);
   try {
-    const got = measureOversmoothing(model, ds, s, n, 2)!;
+    const got = measureOversmoothing(model, ds, s, undefined, n, 2)!;
     assert.equal(got.padding, 'excluded');
     const captured = new Map<number, Float32Array>();
     tf.tidy(() => {
@@ -169,4 +171,39 @@ test('mixbench run: a tiny Transformer sweep stores the diagnostic in result.jso
   }
   assert.match(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0], /last_acc_p_paired_t/);
   assert.match(readFileSync(join(out, 'claims.txt'), 'utf8'), /mixup > baseline, last-epoch accuracy, clean data: [+−]0\.\d{3}, p [=<] \S+ \(paired t\), 2 seeds — (holds|does not hold)/);
+});
+
+test('over-smoothing is measured on the evaluated network: NeuTRENO\'s attention term is applied', async () => {
+  await useBackend('cpu');
+  const ds = tinyImageDataset(6);
+  const s = spec('mean');
+  const model = buildModel(s.model, ds, 4242);
+  const network = networkHooks(instantiateMethod({ name: 'neutreno', parts: [{ method: 'neutreno', options: { lambda: 0.6 } }] }, s.model));
+  assert.ok(network?.attention, 'neutreno has a network attention hook');
+  try {
+    const plain = measureOversmoothing(model, ds, s, undefined, 6, 6)!;
+    const withTerm = measureOversmoothing(model, ds, s, network, 6, 6)!;
+    const captured = new Map<number, { data: Float32Array; shape: number[] }>();
+    tf.tidy(() => {
+      model.forward(tf.tensor(ds.test.x, [6, 4, 4, 1]), {
+        training: false,
+        hooks: {
+          attention: network!.attention,
+          hidden: (site, h) => {
+            if (site.kind === 'block') captured.set(site.layer + 1, { data: h.dataSync() as Float32Array, shape: h.shape });
+            return h;
+          },
+        },
+      });
+    });
+    // Block 1 is the first layer NeuTRENO changes (layers ≥ 1): its output must be measured with the term.
+    const depth2 = withTerm.layers.find((l) => l.depth === 2)!;
+    const { data, shape } = captured.get(2)!;
+    const expected = bruteForce(data, shape[0], shape[1], shape[2], 0);
+    assert.ok(Math.abs(depth2.cosine - expected) < 1e-5, `${depth2.cosine} vs ${expected}`);
+    assert.ok(Math.abs(depth2.cosine - plain.layers.find((l) => l.depth === 2)!.cosine) > 1e-4, 'the term changes the measurement');
+    assert.equal(withTerm.layers.find((l) => l.depth === 1)!.cosine, plain.layers.find((l) => l.depth === 1)!.cosine, 'block 0 is unchanged');
+  } finally {
+    model.dispose();
+  }
 });

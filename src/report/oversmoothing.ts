@@ -9,17 +9,24 @@
  * cls) is excluded; padding tokens of text (token id 0) are excluded. Computed with the unit vectors u_i = h_i/‖h_i‖:
  * ‖Σ u_i‖² = N + 2 Σ_{i<j} cos(h_i, h_j), so S = (‖Σ u_i‖² − N) / (N(N−1)) with no T×T matrix.
  *
- * It observes through the model's `hooks.hidden` seam, returning every tensor unchanged: the network's output is the
- * plain evaluation forward. Imports tfjs: only the training side loads this file.
+ * It observes through the model's `hooks.hidden` seam, returning every tensor unchanged, on the evaluated network: the
+ * plain forward plus the method's network hooks (NeuTRENO's attention term), as in evaluation. Imports tfjs: only the training side loads this file.
  */
 import * as tf from '../tf';
 import type { RunSpec } from '../config/plan';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
-import type { Model } from '../model/types';
+import type { ForwardHooks, Model } from '../model/types';
 import type { Oversmoothing } from '../run/record';
 
-export function measureOversmoothing(model: Model, ds: Dataset, spec: RunSpec, maxExamples = 512, batchSize = 128): Oversmoothing | null {
+export function measureOversmoothing(
+  model: Model,
+  ds: Dataset,
+  spec: RunSpec,
+  network?: ForwardHooks,
+  maxExamples = 512,
+  batchSize = 128,
+): Oversmoothing | null {
   if (model.kind !== 'transformer' || spec.model.type !== 'transformer') return null;
   const hasCls = spec.model.pool === 'cls';
   const isText = ds.modality === 'text';
@@ -70,11 +77,14 @@ export function measureOversmoothing(model: Model, ds: Dataset, spec: RunSpec, m
       const x = tf.tensor(xs, [b, ...ds.shape]);
       model.forward(x, {
         training: false,
+        // The evaluated network: the method's network hooks (NeuTRENO's attention term) plus the observer.
         hooks: {
+          ...network,
           hidden: (site, h) => {
-            if (site.kind === 'embed') observe(0, 'embed', null, h);
-            else if (site.kind === 'block') observe(site.layer + 1, 'block', site.layer, h);
-            return h;
+            const out = network?.hidden ? network.hidden(site, h) : h;
+            if (site.kind === 'embed') observe(0, 'embed', null, out);
+            else if (site.kind === 'block') observe(site.layer + 1, 'block', site.layer, out);
+            return out;
           },
         },
       });

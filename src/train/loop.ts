@@ -88,10 +88,11 @@ export async function trainRun(spec: RunSpec, ds: Dataset, callbacks: TrainCallb
   const optimizer = createOptimizer(cfg, model.variables);
   try {
     const outcome = await trainModel(spec, ds, model, parts, optimizer, callbacks);
-    // Over-smoothing diagnostic of the trained Transformer (observes hooks.hidden; the model is unchanged).
-    outcome.oversmoothing = measureOversmoothing(model, ds, spec);
+    const network = networkHooks(parts);
+    // Over-smoothing diagnostic of the trained Transformer, on the evaluated network (observes hooks.hidden).
+    outcome.oversmoothing = measureOversmoothing(model, ds, spec, network);
     // Ensemble members keep their test logits under every group element for the ensemble report.
-    if (spec.member) outcome.orbit = orbitLogits(model, ds, spec, cfg.evalBatchSize, networkHooks(parts));
+    if (spec.member) outcome.orbit = orbitLogits(model, ds, spec, cfg.evalBatchSize, network);
     return outcome;
   } finally {
     optimizer.dispose();
