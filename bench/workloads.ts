@@ -10,6 +10,7 @@ import { oneHot } from '../src/model/ops';
 import type { Model } from '../src/model/types';
 import type { Modality } from '../src/data/catalog';
 import { createOptimizer, type Optimizer } from '../src/train/optimizers';
+import { predictLogits } from '../src/train/predict';
 import { makeStepLoss, plainGradients } from '../src/train/step';
 import { Rng } from '../src/util/rng';
 
@@ -99,7 +100,6 @@ export function makeHarness(w: Workload, opts: { batches?: number; evalN?: numbe
   }
   const evalX = randomInputs(w, evalN, rng);
   const dropoutRng = new Rng(99);
-  const size = w.shape.reduce((a, b) => a * b, 1);
   return {
     model,
     optimizer,
@@ -112,15 +112,8 @@ export function makeHarness(w: Workload, opts: { batches?: number; evalN?: numbe
       });
     },
     evaluate(evalBatch) {
-      let checksum = 0;
-      for (let start = 0; start < evalN; start += evalBatch) {
-        const n = Math.min(evalBatch, evalN - start);
-        const out = tf.tidy(() => model.forward(tf.tensor(evalX.subarray(start * size, (start + n) * size), [n, ...w.shape]), { training: false }));
-        const v = out.dataSync();
-        checksum += v[0];
-        out.dispose();
-      }
-      return checksum;
+      // The evaluation path users run (src/train/predict.ts); the returned value only keeps the work observable.
+      return predictLogits(model, ds, evalX, evalN, evalBatch)[0];
     },
     dispose() {
       for (const t of [...xs, ...ys]) t.dispose();

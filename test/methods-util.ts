@@ -1,4 +1,5 @@
 /** Shared helpers of the methods tests: a tiny model, one step assembled from parts, finite differences. */
+import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
 import type { ResolvedModel, ResolvedTransformer } from '../src/config/schema';
 import { buildModel } from '../src/model/build';
@@ -110,6 +111,12 @@ export function directionalCheck(model: Model, loss: () => tf.Scalar, h = 1e-2, 
   const fd = (at(1) - at(-1)) / (2 * h);
   vars.forEach((v, i) => setVar(v, w0[i]));
   return { fd, analytic };
+}
+
+/** A central directional finite difference of `loss` agrees with its autodiff gradient to 2e-3 relative. */
+export function assertDirectionalGradient(model: Model, loss: () => tf.Scalar, label: string): void {
+  const { fd, analytic } = directionalCheck(model, loss);
+  assert.ok(Math.abs(fd - analytic) < 2e-3 * Math.abs(analytic) + 1e-5, `${label}: fd ${fd} vs analytic ${analytic}`);
 }
 
 export function setVar(v: tf.Variable, values: Float32Array): void {

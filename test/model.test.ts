@@ -6,6 +6,7 @@ import { Mlp } from '../src/model/mlp';
 import { configureOps, dense, layerNorm, addRow, permuteRows, softCrossEntropy, oneHot } from '../src/model/ops';
 import type { ResolvedTransformer } from '../src/config/schema';
 import { useBackend } from './helpers';
+import { directionalCheck } from './methods-util';
 
 before(() => useBackend('cpu'));
 
@@ -42,32 +43,9 @@ test('the same seed gives bit-identical initial weights; another seed differs', 
   [a, b, c].forEach((m) => m.dispose());
 });
 
-/** Directional central difference of f at the variables along a random direction vs the analytic gradient. */
-function gradCheck(variables: tf.Variable[], f: () => tf.Scalar, seed: number): { analytic: number; numeric: number } {
-  const { grads, value } = tf.variableGrads(f, variables);
-  value.dispose();
-  // A random direction of unit norm over all parameters jointly: small enough that third-order terms vanish.
-  const raw = variables.map((v, i) => tf.randomNormal(v.shape, 0, 1, 'float32', seed + i));
-  const norm = Math.sqrt(raw.reduce((s, d) => s + tf.tidy(() => tf.sum(tf.mul(d, d)).dataSync()[0]), 0));
-  const dirs = raw.map((d) => tf.div(d, norm));
-  tf.dispose(raw);
-  const analytic = tf.tidy(() => tf.addN(variables.map((v, i) => tf.sum(tf.mul(grads[v.name], dirs[i])))).dataSync()[0]);
-  const eps = 1e-3;
-  const originals = variables.map((v) => v.clone());
-  const at = (sign: number) => {
-    variables.forEach((v, i) => v.assign(tf.tidy(() => tf.add(originals[i], tf.mul(dirs[i], sign * eps)))));
-    const y = tf.tidy(() => f().dataSync()[0]);
-    return y;
-  };
-  const numeric = (at(1) - at(-1)) / (2 * eps);
-  variables.forEach((v, i) => v.assign(originals[i]));
-  tf.dispose([...originals, ...dirs, ...Object.values(grads)]);
-  return { analytic, numeric };
-}
-
-function assertClose(r: { analytic: number; numeric: number }, rel = 2e-2): void {
-  const scale = Math.max(Math.abs(r.analytic), Math.abs(r.numeric), 1e-3);
-  assert.ok(Math.abs(r.analytic - r.numeric) / scale < rel, `analytic ${r.analytic} vs numeric ${r.numeric}`);
+function assertClose(r: { analytic: number; fd: number }, rel = 2e-2): void {
+  const scale = Math.max(Math.abs(r.analytic), Math.abs(r.fd), 1e-3);
+  assert.ok(Math.abs(r.analytic - r.fd) / scale < rel, `analytic ${r.analytic} vs numeric ${r.fd}`);
 }
 
 test('finite-difference gradient check of the whole transformer (wasm-friendly custom gradients)', () => {
@@ -77,7 +55,8 @@ test('finite-difference gradient check of the whole transformer (wasm-friendly c
     const x = randomInput([4, 4, 4, 1], 9);
     const y = oneHot(Int32Array.from([0, 1, 2, 1]), 3);
     const loss = () => tf.mean(softCrossEntropy(m.forward(x, { training: false }), y)) as tf.Scalar;
-    assertClose(gradCheck(m.variables, loss, 100));
+    // h = 1e-3: with CLS pooling at init the final LayerNorm sees a tiny-variance vector and the loss curves sharply.
+    assertClose(directionalCheck(m, loss, 1e-3, 100));
     tf.dispose([x, y]);
     m.dispose();
   }

@@ -8,6 +8,7 @@
  * (so members run in parallel, resume and shard like any other run).
  */
 import { canonicalJson, deriveSeed, sha256Hex } from '../util/hash';
+import { slug } from '../util/slug';
 import type { ResolvedDataset } from '../data/spec';
 import type { ResolvedEnsemble, ResolvedExperiment, ResolvedMethod, ResolvedModel, ResolvedNoise, ResolvedTrain } from './schema';
 
@@ -91,8 +92,4 @@ function makeRun(
   const memberTag = member ? `-m${member.index}` : '';
   const id = `${slug(dataset.name)}-${slug(method.name)}-${slug(noise.label)}-s${seed}${memberTag}-${hash}`;
   return { id, ...body };
-}
-
-function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9._+-]+/g, '_');
 }

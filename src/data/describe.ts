@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors';
+import { slug } from '../util/slug';
 import { builtinDataset, builtinDatasetNames } from './catalog';
 import type { Dataset } from './dataset';
 import { featureSize } from './dataset';
@@ -45,7 +46,7 @@ export interface DescribeOptions {
 
 /** Guess the entry for a file: extension, IDX naming, and for delimited text whether a text column exists. */
 export function guessEntry(path: string, o: DescribeOptions): ResolvedDataset {
-  const raw: Record<string, unknown> = { name: basename(path).replace(/[^A-Za-z0-9._+-]+/g, '_') || 'file', path };
+  const raw: Record<string, unknown> = { name: slug(basename(path)) || 'file', path };
   const lower = path.toLowerCase().replace(/\.gz$/, '');
   let format = o.format as DataFormat | undefined;
   if (format && !(DATA_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${DATA_FORMATS.join(', ')}, got "${format}"`);

@@ -54,6 +54,11 @@ export function methodNames(): string[] {
   return [...catalog.keys()];
 }
 
+/** The Beta(α, α) concentration of a mixing method; α = 0 means no mixing. */
+function mixingAlpha(defaultValue: number) {
+  return z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(defaultValue);
+}
+
 const ALL_MODALITIES: MethodInfo['modalities'] = ['image', 'tabular', 'text'];
 
 registerMethodInfo({
@@ -79,7 +84,7 @@ registerMethodInfo({
   models: ['transformer', 'mlp'],
   modalities: ['image', 'tabular'],
   options: z.strictObject({
-    alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(1),
+    alpha: mixingAlpha(1),
   }),
   optionDocs: [
     { name: 'alpha', default: '1', range: '>= 0', description: 'Beta(α, α) concentration; α = 0 gives λ = 1 (plain training), as in the official code' },
@@ -111,7 +116,7 @@ registerMethodInfo({
   models: ['transformer', 'mlp'],
   modalities: ALL_MODALITIES,
   options: z.strictObject({
-    alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(2),
+    alpha: mixingAlpha(2),
     layers: z.array(z.union([z.literal('embed'), z.number().int().min(0, 'a layer is a block index >= 0 or "embed"')])).min(1).optional(),
   }),
   optionDocs: [
@@ -136,7 +141,7 @@ registerMethodInfo({
   models: ['transformer', 'mlp'],
   modalities: ['image'],
   options: z.strictObject({
-    alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(1),
+    alpha: mixingAlpha(1),
   }),
   optionDocs: [{ name: 'alpha', default: '1', range: '>= 0', description: `${BETA_NOTE} for the box size; 0 gives no box` }],
   notes: 'Box as the official rand_bbox (sides ⌊H·√(1−λ)⌋ × ⌊W·√(1−λ)⌋ centred at a uniform pixel, clipped); every step is cut-mixed (the official CIFAR script uses probability 0.5).',
@@ -192,7 +197,7 @@ registerMethodInfo({
 });
 
 /** gmix, bgmix and dgmix share mixup's α and SAM's options. */
-const GMIX_OPTIONS = { alpha: z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(1), ...SAM_OPTIONS };
+const GMIX_OPTIONS = { alpha: mixingAlpha(1), ...SAM_OPTIONS };
 const GMIX_DOCS: OptionDoc[] = [{ name: 'alpha', default: '1', range: '>= 0', description: `mixup's ${BETA_NOTE}` }, ...SAM_DOCS];
 
 registerMethodInfo({

@@ -32,10 +32,11 @@ export interface ClaimResult {
   text: string;
 }
 
-function noiseMatches(g: Group, noise: Claim['noise']): boolean {
+/** Whether a run (its noise setting as labelled in the tables) is the claim's noise setting. */
+export function noiseMatches(r: RunRecord, label: string, noise: Claim['noise']): boolean {
   if (noise === undefined) return true;
-  const info = noiseInfo(g.runs[0]);
-  if (typeof noise === 'string') return g.noise === noise;
+  if (typeof noise === 'string') return label === noise;
+  const info = noiseInfo(r);
   return info.rate !== undefined && Math.abs(info.rate - noise) < 1e-9;
 }
 
@@ -63,7 +64,7 @@ export function evaluateClaim(records: RunRecord[], claim: Claim, settings: Repo
   const head = claim.kind === 'better'
     ? `${claim.method} ${higherIsBetter(claim.metric) ? '>' : '<'} ${claim.than}`
     : `${claim.method} ≥ ${claim.than} − ${claim.margin}`;
-  const candidates = groups.filter((g) => g.method === claim.method && noiseMatches(g, claim.noise) && (!claim.dataset || g.dataset === claim.dataset));
+  const candidates = groups.filter((g) => g.method === claim.method && noiseMatches(g.runs[0], g.noise, claim.noise) && (!claim.dataset || g.dataset === claim.dataset));
   const out: ClaimResult[] = [];
   const multiDataset = new Set(candidates.map((g) => g.dataset)).size > 1 || !!claim.dataset;
   const multiExperiment = new Set(candidates.map((g) => g.experiment)).size > 1;

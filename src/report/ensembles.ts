@@ -6,11 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOrbitLogits, type RunRecord } from '../run/record';
-import type { ClaimResult } from './claims';
+import { noiseMatches, type ClaimResult } from './claims';
 import { ensembleLogits, ensembleVersusSize, equivarianceMetrics, type EquivarianceMetrics, type OrbitLogits } from './equivariance';
 import type { Claim } from './settings';
 import { mean, pairedTTest } from './stats';
+import { partition } from './plots';
 import { lineChart, type Series } from './svg';
+import { slug } from '../util/slug';
 
 export const ENSEMBLE_COLUMNS = [
   'experiment', 'dataset', 'noise', 'method', 'seed', 'group', 'members', 'size', 'bootstraps',
@@ -18,23 +20,11 @@ export const ENSEMBLE_COLUMNS = [
 ] as const;
 export type EnsembleRow = Record<(typeof ENSEMBLE_COLUMNS)[number], string | number>;
 
-interface MemberGroup {
-  key: string[];
-  group: string;
-  records: RunRecord[];
-}
-
-function memberGroups(records: RunRecord[]): MemberGroup[] {
-  const groups = new Map<string, MemberGroup>();
-  for (const r of records) {
-    if (!r.spec.member || r.status !== 'ok' || !r.orbit) continue;
-    const key = [r.spec.experiment, r.spec.dataset.name, r.spec.noise.label, r.spec.method.name, String(r.spec.seed)];
-    const k = JSON.stringify(key);
-    const g = groups.get(k) ?? { key, group: r.orbit.group, records: [] };
-    g.records.push(r);
-    groups.set(k, g);
-  }
-  return [...groups.values()];
+/** Complete members with stored logits, grouped by (experiment, dataset, noise, method, seed). */
+function memberGroups(records: RunRecord[]): RunRecord[][] {
+  const members = records.filter((r) => r.spec.member && r.status === 'ok' && r.orbit);
+  const key = (r: RunRecord) => JSON.stringify([r.spec.experiment, r.spec.dataset.name, r.spec.noise.label, r.spec.method.name, r.spec.seed]);
+  return [...partition(members, key).values()];
 }
 
 /** The full ensemble of one (experiment, dataset, noise, method, seed) and each member on its own. */
@@ -44,6 +34,8 @@ export interface EnsembleGroup {
   noise: string;
   method: string;
   seed: string;
+  /** The first member's record (noise settings for claims). */
+  record: RunRecord;
   full: EquivarianceMetrics;
   members: EquivarianceMetrics[];
 }
@@ -53,11 +45,11 @@ export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstr
   const rows: EnsembleRow[] = [];
   const groups: EnsembleGroup[] = [];
   const notes: string[] = [];
-  for (const g of memberGroups(records)) {
+  for (const members of memberGroups(records)) {
     const orbits: OrbitLogits[] = [];
     let labels: Int32Array | undefined;
     let classes = 0;
-    for (const r of g.records.sort((a, b) => (a.spec.member!.index - b.spec.member!.index))) {
+    for (const r of members.sort((a, b) => a.spec.member!.index - b.spec.member!.index)) {
       const dir = sourceDirs.map((d) => join(d, 'runs', r.id)).find((d) => existsSync(join(d, r.orbit!.file)));
       const read = dir ? readOrbitLogits(dir, r.orbit!) : undefined;
       if (!read) {
@@ -69,15 +61,18 @@ export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstr
       classes = r.orbit!.classes;
     }
     if (!orbits.length || !labels) continue;
-    const [experiment, dataset, noise, method, seed] = g.key;
+    const { experiment, dataset: { name: dataset }, noise: { label: noise }, method: { name: method } } = members[0].spec;
+    const seed = String(members[0].spec.seed);
+    const group = members[0].orbit!.group;
+    const own = orbits.map((o) => equivarianceMetrics(o, labels!, classes));
     groups.push({
-      experiment, dataset, noise, method, seed,
+      experiment, dataset, noise, method, seed, record: members[0],
       full: equivarianceMetrics(ensembleLogits(orbits), labels, classes),
-      members: orbits.map((o) => equivarianceMetrics(o, labels!, classes)),
+      members: own,
     });
-    for (const s of ensembleVersusSize(orbits, labels, classes, bootstraps, 1)) {
+    for (const s of ensembleVersusSize(orbits, labels, classes, bootstraps, 1, own)) {
       rows.push({
-        experiment, dataset, noise, method, seed, group: g.group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
+        experiment, dataset, noise, method, seed, group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
         ensemble_acc: s.ensemble.accuracy, ensemble_osp: s.ensemble.osp, ensemble_divergence: s.ensemble.divergence,
         member_acc: s.member.accuracy, member_osp: s.member.osp, member_divergence: s.member.divergence,
       });
@@ -88,17 +83,12 @@ export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstr
 
 /** One plot per (dataset, noise): divergence versus ensemble size, ensemble and mean member, a line pair per method. */
 export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: string }[] {
-  const byPlot = new Map<string, EnsembleRow[]>();
-  for (const r of rows) {
-    const k = `${r.dataset}|${r.noise}`;
-    byPlot.set(k, [...(byPlot.get(k) ?? []), r]);
-  }
   const plots: { file: string; svg: string }[] = [];
-  for (const [k, rs] of byPlot) {
-    const [dataset, noise] = k.split('|');
+  for (const rs of partition(rows, (r) => JSON.stringify([r.dataset, r.noise])).values()) {
+    const dataset = String(rs[0].dataset);
+    const noise = String(rs[0].noise);
     const series: Series[] = [];
-    const byMethod = new Map<string, EnsembleRow[]>();
-    for (const r of rs) byMethod.set(`${r.method} (seed ${r.seed})`, [...(byMethod.get(`${r.method} (seed ${r.seed})`) ?? []), r]);
+    const byMethod = partition(rs, (r) => `${r.method} (seed ${r.seed})`);
     const single = byMethod.size === 1;
     for (const [name, mr] of byMethod) {
       const tag = single ? '' : `${name}: `;
@@ -107,7 +97,7 @@ export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: str
     }
     const sizes = [...new Set(rs.map((r) => Number(r.size)))].sort((a, b) => a - b);
     plots.push({
-      file: `equivariance-${dataset.replace(/[^A-Za-z0-9._+-]+/g, '_')}-${noise.replace(/[^A-Za-z0-9._+-]+/g, '_')}.svg`,
+      file: `equivariance-${slug(dataset)}-${slug(noise)}.svg`,
       svg: lineChart({
         title: `Invariance error vs ensemble size — ${dataset}${noise === 'none' ? '' : `, noise ${noise}`}${byMethod.size === 1 ? ` (${[...byMethod.keys()][0]})` : ''}`,
         subtitle: `group ${rs[0].group}; divergence = symmetric KL between p(x) and p(gx), mean over test inputs and g ∈ G; ${rs[0].bootstraps} bootstrap ensembles per size`,
@@ -132,7 +122,7 @@ export function evaluateEnsembleClaims(groups: EnsembleGroup[], claims: Claim[],
     const lowerIsBetter = metric === 'divergence';
     const head = `ensemble of ${claim.method} ${lowerIsBetter ? '<' : '>'} its members, ${metric === 'divergence' ? 'invariance divergence' : 'orbit same predictions'}`;
     const matches = groups.filter((g) => g.method === claim.method && (!claim.dataset || g.dataset === claim.dataset)
-      && (claim.noise === undefined || (typeof claim.noise === 'number' ? (claim.noise === 0 ? g.noise === 'none' : g.noise.endsWith(String(claim.noise))) : g.noise === claim.noise)));
+      && noiseMatches(g.record, g.noise, claim.noise));
     for (const g of matches) {
       const values = g.members.map((m) => m[metric]);
       const ens = g.full[metric];

@@ -5,6 +5,7 @@
  * [1, |G|]; the divergence is KL(p(x)‖p(gx)) + KL(p(gx)‖p(x)) on softmax outputs averaged over x and over g ∈ G.
  * Pure functions.
  */
+import { argmaxAt } from '../train/metrics';
 import { Rng } from '../util/rng';
 
 /** Logits of one model on the test set under each group element: [|G|][n·K]. */
@@ -27,12 +28,6 @@ function softmaxRow(logits: Float32Array, offset: number, k: number, out: Float6
   for (let j = 0; j < k; j++) out[j] /= sum;
 }
 
-function argmaxRow(logits: Float32Array, offset: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (logits[offset + j] > logits[offset + best]) best = j;
-  return best;
-}
-
 /** Accuracy on the untransformed inputs (element 0), OSP and symmetric-KL divergence of one model. */
 export function equivarianceMetrics(orbit: OrbitLogits, labels: Int32Array, k: number): EquivarianceMetrics {
   const n = labels.length;
@@ -44,11 +39,11 @@ export function equivarianceMetrics(orbit: OrbitLogits, labels: Int32Array, k: n
   let div = 0;
   for (let i = 0; i < n; i++) {
     const off = i * k;
-    const pred = argmaxRow(orbit[0], off, k);
+    const pred = argmaxAt(orbit[0], off, k);
     if (pred === labels[i]) correct += 1;
     softmaxRow(orbit[0], off, k, p0);
     for (let g = 0; g < G; g++) {
-      if (argmaxRow(orbit[g], off, k) === pred) osp += 1;
+      if (argmaxAt(orbit[g], off, k) === pred) osp += 1;
       softmaxRow(orbit[g], off, k, pg);
       let skl = 0;
       for (let j = 0; j < k; j++) {
@@ -101,9 +96,15 @@ export function ensembleSizes(k: number): number[] {
  * Metrics versus ensemble size: for each size, `bootstraps` ensembles drawn from the members with replacement (as the
  * official code does), averaged. Deterministic for a given seed.
  */
-export function ensembleVersusSize(members: OrbitLogits[], labels: Int32Array, k: number, bootstraps = 30, seed = 1): SizeRow[] {
+export function ensembleVersusSize(
+  members: OrbitLogits[],
+  labels: Int32Array,
+  k: number,
+  bootstraps = 30,
+  seed = 1,
+  own: EquivarianceMetrics[] = members.map((m) => equivarianceMetrics(m, labels, k)),
+): SizeRow[] {
   const rng = new Rng(seed);
-  const own = members.map((m) => equivarianceMetrics(m, labels, k));
   return ensembleSizes(members.length).map((size) => {
     const ens: EquivarianceMetrics[] = [];
     const mem: EquivarianceMetrics[] = [];

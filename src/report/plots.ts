@@ -3,6 +3,7 @@
  * noise), and over-smoothing per layer (one per dataset and noise, Transformer runs). Pure: records → {file, svg}.
  */
 import type { RunRecord } from '../run/record';
+import { slug } from '../util/slug';
 import { accuracyOf, isOk, noiseInfo } from './fields';
 import { DEFAULT_REPORT, metricTitle, type ReportSettings } from './settings';
 import { confidenceInterval, mean, std } from './stats';
@@ -15,15 +16,11 @@ export interface Plot {
   svg: string;
 }
 
-function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9._+-]+/g, '_');
-}
-
 const noiseTitle = (label: string) => (label === 'none' ? 'clean' : `noise ${label}`);
 const pct = (v: number) => `${Math.round(v * 1000) / 10}`;
 
 /** Groups keyed by (experiment, dataset) or (experiment, dataset, noise), in first-appearance order. */
-function partition<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+export function partition<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const it of items) m.set(key(it), [...(m.get(key(it)) ?? []), it]);
   return m;

@@ -2,7 +2,6 @@
  * Group augmentation for ensemble members (one random group element per training sample, drawn from a stream of its
  * own so batch order is unchanged) and the members' test logits under every group element.
  */
-import * as tf from '../tf';
 import type { RunSpec } from '../config/plan';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
@@ -10,6 +9,7 @@ import { groupMaps, transformImage, type GroupName } from '../data/groups';
 import type { ForwardHooks, Model } from '../model/types';
 import { deriveSeed } from '../util/hash';
 import { Rng } from '../util/rng';
+import { predictLogits } from './predict';
 
 function imageGroup(spec: RunSpec, ds: Dataset, which: 'group' | 'measure'): GroupName | undefined {
   const group = spec.member?.[which];
@@ -38,22 +38,12 @@ export function makeAugmenter(spec: RunSpec, ds: Dataset): ((xs: Float32Array, n
 /** Test logits [|G|][n·K] of the plain network under every element of the measurement group (identity only if none). */
 export function orbitLogits(model: Model, ds: Dataset, spec: RunSpec, batchSize: number, network?: ForwardHooks): Float32Array[] {
   const group = imageGroup(spec, ds, 'measure');
-  const size = featureSize(ds.shape);
-  const maps = group ? groupMaps(group, ds.shape[0], ds.shape[1]) : [null];
   const split = ds.test;
-  return maps.map((map) => {
-    const logits = new Float32Array(split.n * ds.numClasses);
-    const buf = new Float32Array(batchSize * size);
-    for (let start = 0; start < split.n; start += batchSize) {
-      const n = Math.min(batchSize, split.n - start);
-      for (let i = 0; i < n; i++) {
-        if (map) transformImage(split.x, (start + i) * size, buf, i * size, map, ds.shape[2]);
-        else buf.set(split.x.subarray((start + i) * size, (start + i + 1) * size), i * size);
-      }
-      const out = tf.tidy(() => model.forward(tf.tensor(buf.subarray(0, n * size), [n, ...ds.shape]), { training: false, hooks: network }));
-      logits.set(out.dataSync() as Float32Array, start * ds.numClasses);
-      out.dispose();
-    }
-    return logits;
+  if (!group) return [predictLogits(model, ds, split.x, split.n, batchSize, network)];
+  const size = featureSize(ds.shape);
+  const moved = new Float32Array(split.n * size);
+  return groupMaps(group, ds.shape[0], ds.shape[1]).map((map) => {
+    for (let i = 0; i < split.n; i++) transformImage(split.x, i * size, moved, i * size, map, ds.shape[2]);
+    return predictLogits(model, ds, moved, split.n, batchSize, network);
   });
 }

@@ -13,6 +13,7 @@ import { deriveSeed } from '../util/hash';
 import { Rng } from '../util/rng';
 import { classificationMetrics, type EvalMetrics } from './metrics';
 import { clipByGlobalNorm, createOptimizer } from './optimizers';
+import { predictLogits } from './predict';
 import { learningRate } from './schedule';
 import { makeAugmenter, orbitLogits } from './augment';
 import { measureOversmoothing } from '../report/oversmoothing';
@@ -67,18 +68,7 @@ export function batchShape(ds: Dataset, n: number): number[] {
  * the architecture itself (NeuTRENO's attention), never data mixing.
  */
 export function evaluate(model: Model, ds: Dataset, split: Split, batchSize: number, network?: ForwardHooks): EvalMetrics {
-  const size = featureSize(ds.shape);
-  const logits = new Float32Array(split.n * ds.numClasses);
-  for (let start = 0; start < split.n; start += batchSize) {
-    const n = Math.min(batchSize, split.n - start);
-    const out = tf.tidy(() => {
-      const x = tf.tensor(split.x.subarray(start * size, (start + n) * size), batchShape(ds, n));
-      return model.forward(x, { training: false, hooks: network });
-    });
-    logits.set(out.dataSync() as Float32Array, start * ds.numClasses);
-    out.dispose();
-  }
-  return classificationMetrics(logits, split.y, ds.numClasses);
+  return classificationMetrics(predictLogits(model, ds, split.x, split.n, batchSize, network), split.y, ds.numClasses);
 }
 
 export async function trainRun(spec: RunSpec, ds: Dataset, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
@@ -120,6 +110,7 @@ async function trainModel(
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const warmupSteps = Math.round(cfg.warmupEpochs * stepsPerEpoch);
   const gradientPart = parts.find((p) => p.gradient)?.gradient;
+  const network = networkHooks(parts); // the method's changes to the network itself (evaluated too)
   const augment = makeAugmenter(spec, ds); // ensemble members' group augmentation (host-side, own random stream)
   const curve: EpochRecord[] = [];
   let trainSeconds = 0;
@@ -165,9 +156,9 @@ async function trainModel(
     if (!Number.isFinite(trainLoss)) throw new DivergedError(epoch, step);
     const t1 = process.hrtime.bigint();
     trainSeconds += Number(t1 - t0) / 1e9;
-    const m = evaluate(model, ds, ds.test, cfg.evalBatchSize, networkHooks(parts));
+    const m = evaluate(model, ds, ds.test, cfg.evalBatchSize, network);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const mem = callbacks.probe ? measureMemorisation(model, ds, callbacks.probe, cfg.evalBatchSize, networkHooks(parts)) : undefined;
+    const mem = callbacks.probe ? measureMemorisation(model, ds, callbacks.probe, cfg.evalBatchSize, network) : undefined;
     const record: EpochRecord = {
       epoch, trainLoss, testAccuracy: m.accuracy, testNll: m.nll, testEce: m.ece, lr, seconds, numTensors: tf.memory().numTensors, ...mem,
     };

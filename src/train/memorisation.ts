@@ -2,11 +2,12 @@
  * Memorisation on noisy runs: how well the network fits the training examples whose label the noise changed,
  * measured against the noisy labels (memorised) and against the true ones (still predicted correctly).
  */
-import * as tf from '../tf';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
 import type { NoisyData } from '../data/noise';
 import type { ForwardHooks, Model } from '../model/types';
+import { argmaxAt } from './metrics';
+import { predictLogits } from './predict';
 
 /** At most this many corrupted examples are probed each epoch (evenly spaced), to bound the cost. */
 export const MAX_PROBE = 2000;
@@ -42,21 +43,14 @@ export function memorisationProbe(noisy: NoisyData): MemorisationProbe | undefin
 
 /** Accuracy of the plain network on the probe against the noisy and the true labels. */
 export function measureMemorisation(model: Model, ds: Dataset, probe: MemorisationProbe, batchSize: number, network?: ForwardHooks): { noisyFit: number; trueFit: number | null } {
-  const size = featureSize(ds.shape);
+  const k = ds.numClasses;
+  const logits = predictLogits(model, ds, probe.x, probe.n, batchSize, network);
   let noisyHits = 0;
   let trueHits = 0;
-  for (let start = 0; start < probe.n; start += batchSize) {
-    const n = Math.min(batchSize, probe.n - start);
-    const pred = tf.tidy(() => {
-      const x = tf.tensor(probe.x.subarray(start * size, (start + n) * size), [n, ...ds.shape]);
-      return tf.argMax(model.forward(x, { training: false, hooks: network }), 1);
-    });
-    const p = pred.dataSync();
-    pred.dispose();
-    for (let i = 0; i < n; i++) {
-      if (p[i] === probe.noisyY[start + i]) noisyHits++;
-      if (probe.trueY && p[i] === probe.trueY[start + i]) trueHits++;
-    }
+  for (let i = 0; i < probe.n; i++) {
+    const p = argmaxAt(logits, i * k, k);
+    if (p === probe.noisyY[i]) noisyHits++;
+    if (probe.trueY && p === probe.trueY[i]) trueHits++;
   }
   return { noisyFit: noisyHits / probe.n, trueFit: probe.trueY ? trueHits / probe.n : null };
 }

@@ -37,3 +37,10 @@ export function classificationMetrics(logits: Float32Array, labels: Int32Array, 
   for (let b = 0; b < bins; b++) if (binCount[b] > 0) ece += Math.abs(binAcc[b] - binConf[b]) / n;
   return { accuracy: correct / n, nll: nll / n, ece };
 }
+
+/** Index of the largest of the k logits starting at `offset` (the first on ties, as tf.argMax). */
+export function argmaxAt(logits: Float32Array, offset: number, k: number): number {
+  let best = 0;
+  for (let j = 1; j < k; j++) if (logits[offset + j] > logits[offset + best]) best = j;
+  return best;
+}
