@@ -40,45 +40,75 @@ export interface EnsembleGroup {
   members: EquivarianceMetrics[];
 }
 
+interface GroupResult {
+  rows: EnsembleRow[];
+  group: EnsembleGroup | undefined;
+  notes: string[];
+}
+
+/**
+ * Per-process cache of each group's result, keyed by the group and replaced when its members change: `mixbench run`
+ * rewrites the report after every finished run, and only the group that gained a member needs its logits read and
+ * its bootstraps drawn again.
+ */
+const groupCache = new Map<string, { state: string; result: GroupResult }>();
+
 /** Rows of ensembles.csv, the groups' full-ensemble metrics, and notes (members whose logits could not be read). */
 export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstraps = 30): { rows: EnsembleRow[]; groups: EnsembleGroup[]; notes: string[] } {
   const rows: EnsembleRow[] = [];
   const groups: EnsembleGroup[] = [];
   const notes: string[] = [];
   for (const members of memberGroups(records)) {
-    const orbits: OrbitLogits[] = [];
-    let labels: Int32Array | undefined;
-    let classes = 0;
-    for (const r of members.sort((a, b) => a.spec.member!.index - b.spec.member!.index)) {
-      const dir = sourceDirs.map((d) => join(d, 'runs', r.id)).find((d) => existsSync(join(d, r.orbit!.file)));
-      const read = dir ? readOrbitLogits(dir, r.orbit!) : undefined;
-      if (!read) {
-        notes.push(`ensemble: no readable ${r.orbit!.file} for ${r.id}; member left out`);
-        continue;
-      }
-      orbits.push(read.orbit);
-      labels = read.labels;
-      classes = r.orbit!.classes;
+    members.sort((a, b) => a.spec.member!.index - b.spec.member!.index);
+    const key = JSON.stringify([members[0].spec.experiment, members[0].spec.dataset, members[0].spec.noise, members[0].spec.method.name, members[0].spec.seed]);
+    const state = JSON.stringify([sourceDirs, bootstraps, members.map((r) => [r.id, r.finishedAt])]);
+    let cached = groupCache.get(key);
+    if (!cached || cached.state !== state) {
+      cached = { state, result: ensembleGroup(members, sourceDirs, bootstraps) };
+      groupCache.set(key, cached);
     }
-    if (!orbits.length || !labels) continue;
-    const { experiment, dataset: { name: dataset }, noise: { label: noise }, method: { name: method } } = members[0].spec;
-    const seed = String(members[0].spec.seed);
-    const group = members[0].orbit!.group;
-    const own = orbits.map((o) => equivarianceMetrics(o, labels!, classes));
-    groups.push({
-      experiment, dataset, noise, method, seed, record: members[0],
-      full: equivarianceMetrics(ensembleLogits(orbits), labels, classes),
-      members: own,
-    });
-    for (const s of ensembleVersusSize(orbits, labels, classes, bootstraps, 1, own)) {
-      rows.push({
-        experiment, dataset, noise, method, seed, group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
-        ensemble_acc: s.ensemble.accuracy, ensemble_osp: s.ensemble.osp, ensemble_divergence: s.ensemble.divergence,
-        member_acc: s.member.accuracy, member_osp: s.member.osp, member_divergence: s.member.divergence,
-      });
-    }
+    rows.push(...cached.result.rows);
+    if (cached.result.group) groups.push(cached.result.group);
+    notes.push(...cached.result.notes);
   }
   return { rows, groups, notes };
+}
+
+/** One group's members (sorted by index): their stored logits read back, the ensemble vs size, the full ensemble. */
+function ensembleGroup(members: RunRecord[], sourceDirs: string[], bootstraps: number): GroupResult {
+  const rows: EnsembleRow[] = [];
+  const notes: string[] = [];
+  const orbits: OrbitLogits[] = [];
+  let labels: Int32Array | undefined;
+  let classes = 0;
+  for (const r of members) {
+    const dir = sourceDirs.map((d) => join(d, 'runs', r.id)).find((d) => existsSync(join(d, r.orbit!.file)));
+    const read = dir ? readOrbitLogits(dir, r.orbit!) : undefined;
+    if (!read) {
+      notes.push(`ensemble: no readable ${r.orbit!.file} for ${r.id}; member left out`);
+      continue;
+    }
+    orbits.push(read.orbit);
+    labels = read.labels;
+    classes = r.orbit!.classes;
+  }
+  if (!orbits.length || !labels) return { rows, group: undefined, notes };
+  const { experiment, dataset: { name: dataset }, noise: { label: noise }, method: { name: method } } = members[0].spec;
+  const seed = String(members[0].spec.seed);
+  const group = members[0].orbit!.group;
+  const own = orbits.map((o) => equivarianceMetrics(o, labels!, classes));
+  for (const s of ensembleVersusSize(orbits, labels, classes, bootstraps, 1, own)) {
+    rows.push({
+      experiment, dataset, noise, method, seed, group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
+      ensemble_acc: s.ensemble.accuracy, ensemble_osp: s.ensemble.osp, ensemble_divergence: s.ensemble.divergence,
+      member_acc: s.member.accuracy, member_osp: s.member.osp, member_divergence: s.member.divergence,
+    });
+  }
+  return {
+    rows,
+    group: { experiment, dataset, noise, method, seed, record: members[0], full: equivarianceMetrics(ensembleLogits(orbits), labels, classes), members: own },
+    notes,
+  };
 }
 
 /** One plot per (dataset, noise): divergence versus ensemble size, ensemble and mean member, a line pair per method. */
