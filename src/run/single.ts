@@ -7,12 +7,9 @@ import { applyNoise, type RealisedNoise } from '../data/noise';
 import { memorisationProbe } from '../train/memorisation';
 import { DivergedError, InterruptedError } from '../errors';
 import { trainRun, type EpochRecord } from '../train/loop';
-import { canonicalJson } from '../util/hash';
 import { environment } from './env';
 import { injectedFault } from './faults';
 import { summariseCurve, writeOrbitLogits, writeRunRecord, type RunRecord } from './record';
-
-export { datasetFor };
 
 export interface SingleRunHooks {
   onEpoch?(r: EpochRecord, total: number): void;
