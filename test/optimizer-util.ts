@@ -49,7 +49,7 @@ interface Arm {
  * `drop` names a variable whose gradient is withheld on even steps.
  */
 export function assertAgreement(setting: Setting, methodParts: MethodPart[] = [], steps = 5, drop?: (name: string) => boolean, moveBetweenSteps = false): void {
-  const cfg = resolveTrain(setting.train, 'transformer');
+  const cfg = resolveTrain(setting.train);
   const arms: Arm[] = [createOptimizer, createPerVariableOptimizer].map((make) => {
     const model = tinyModel();
     return { model, opt: make(cfg, model.variables) };

@@ -1,7 +1,13 @@
 /**
  * AdamW, Adam and SGD with momentum, written over tfjs variables so that methods (SAM) can compute the gradient
- * any way they like and hand it to the same update. Weight decay applies by parameter role (`decays`): weight
- * matrices decay, biases, LayerNorm gains, position embeddings and CLS tokens do not.
+ * any way they like and hand it to the same update.
+ *
+ * Weight decay by tensor role, as timm does (it decays tensors of rank ≥ 2 except those a model lists as no-decay,
+ * ViT's position embedding and class token): decayed are the weight matrices of dense layers and projections
+ * (variables named `.../w`: attention q/k/v/o, MLP, head, the image patch projection, the tabular feature
+ * projection); not decayed are biases, LayerNorm gains and biases, the position embedding, the CLS token and the
+ * text token-embedding table (a lookup table, `tokens/table`). The names are given by src/model/init.ts's callers.
+ * `decays` is the one place that decides; the fused optimizer turns it into a mask over its flat buffer.
  *   adamw: decoupled decay, w ← w − lr·(m̂/(√v̂+ε) + wd·w)    (Loshchilov & Hutter)
  *   adam:  L2 added to the gradient, g ← g + wd·w
  *   sgd:   g ← g + wd·w; buf ← μ·buf + g; w ← w − lr·buf (or the Nesterov form)
@@ -12,7 +18,7 @@
  * (`createPerVariableOptimizer`, kept as the reference the tests compare against), so the two agree bit for bit.
  */
 import * as tf from '../tf';
-import type { ResolvedTrain } from '../config/schema';
+import type { ResolvedTrain } from '../core/experiment';
 import { flattenTensors, unflattenTensor } from '../model/ops';
 
 export interface Optimizer {
@@ -24,11 +30,8 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/**
- * Whether weight decay applies to a parameter, by its role: the one place that decides (the optimizers build their
- * decay mask from it).
- */
-export function decays(v: tf.Variable): boolean {
+/** Whether weight decay applies to a variable: the weight matrix of a dense layer or projection. */
+export function decays(v: Pick<tf.Variable, 'name'>): boolean {
   return v.name.endsWith('/w');
 }
 
