@@ -193,7 +193,7 @@ export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
 /** Column sums of each of `groups` consecutive equal blocks of rows: [groups·M, n] → [groups, n], same order. */
 export function groupedColumnSums(x: tf.Tensor2D, groups: number): tf.Tensor2D {
   if (tf.getBackend() === 'wasm' && tf.getKernel(COLUMN_SUMS, 'wasm') && x.dtype === 'float32') {
-    return tf.engine().runKernel(COLUMN_SUMS, { x }, { groups }) as tf.Tensor2D;
+    return (tf.engine().runKernel(COLUMN_SUMS, { x }, { groups }) as tf.Tensor).reshape([groups, x.shape[1]]);
   }
   const [R, n] = x.shape;
   const rows = R / groups;
