@@ -2,12 +2,13 @@
  * Whole-sweep and one-run wall time against PyTorch, side by side and interleaved (part of `npm run bench`):
  *
  *   node dist/bench/sweep-compare.js [--config configs/papers/reduced/mixup-label-noise-small.yaml] [--epochs N]
- *        [--rounds 1] [--what sweep,run] [--torch-python PATH] [--json FILE] [-- extra mixbench run flags]
+ *        [--rounds 1] [--what sweep,run] [--torch-parallel 1,2] [--torch-python PATH] [--json FILE]
+ *        [-- extra mixbench run flags]
  *
  * sweep: `mixbench run CONFIG` with the default flags (a fresh output directory each round; process start to exit)
  *   against the same runs done the way a PyTorch user would: bench/torch_run.py once per run, one process per run,
  *   either one process at a time (torch 2 threads, OpenBLAS 1) or two at a time (1 thread each) — the table takes the
- *   better of the two. Each PyTorch run trains on exactly the data of its mixbench run (training split after its
+ *   better of the two (`--torch-parallel 2` measures only the second). Each PyTorch run trains on exactly the data of its mixbench run (training split after its
  *   label noise, written to a file by this script), with the same model, epochs, batch size, optimizer and schedule,
  *   mixup draws for mixup arms, the test set evaluated after every epoch, the memorisation probe of noisy runs after
  *   every epoch, and the over-smoothing diagnostic at the end. `--epochs N` runs a shortened copy of the config.
@@ -44,11 +45,13 @@ export interface Timed {
   /** CPU seconds of the contender's processes (user + system, children included). */
   cpuSeconds: number;
   load: [number, number];
+  /** Largest resident set of any one process of the contender (MB), when GNU time is there to say. */
+  peakRssMb?: number;
   detail?: unknown;
 }
 
 /** The data of one run for bench/torch_run.py: a JSON header line, then the arrays as raw float32/int32. */
-function writeRunData(spec: RunSpec, file: string): void {
+export function writeRunData(spec: RunSpec, file: string): void {
   const noisy = applyNoise(datasetFor(spec), spec.noise, spec.seed);
   const ds = noisy.ds;
   const probe = memorisationProbe(noisy);
@@ -108,9 +111,14 @@ const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
 async function mixbenchRun(label: string, config: string, out: string, extra: string[]): Promise<Timed> {
   const load0 = os.loadavg()[0];
   rmSync(out, { recursive: true, force: true });
+  // GNU time's maximum resident set size covers the process and the workers it waited for: the largest of them.
+  const rss = `${out}.rss`;
+  const timer = existsSync('/usr/bin/time') ? `/usr/bin/time -f %M -o ${q(rss)} ` : '';
   const t0 = process.hrtime.bigint();
-  const r = await shell(`${q(process.execPath)} ${q(CLI)} run ${q(config)} -o ${q(out)} -q ${extra.map(q).join(' ')} >/dev/null`);
-  return { label, seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: r.cpuSeconds, load: [load0, os.loadavg()[0]] };
+  const r = await shell(`${timer}${q(process.execPath)} ${q(CLI)} run ${q(config)} -o ${q(out)} -q ${extra.map(q).join(' ')} >/dev/null`);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const peakRssMb = timer && existsSync(rss) ? Number(readFileSync(rss, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
+  return { label, seconds, cpuSeconds: r.cpuSeconds, load: [load0, os.loadavg()[0]], peakRssMb };
 }
 
 /** All runs' PyTorch processes, `parallel` at a time, each with `threads` threads; wall and CPU time of the whole. */
@@ -153,7 +161,9 @@ export interface CompareResult {
   run?: { config: string; samples: number; mixbench: Timed[]; torch: Timed[]; mixbenchSamplesPerSec: number; torchSamplesPerSec: number; ratio: number };
 }
 
-export async function compare(opts: { config: string; epochs?: number; rounds: number; what: string[]; py: string | null; extra: string[]; log: (s: string) => void }): Promise<CompareResult> {
+export async function compare(opts: {
+  config: string; epochs?: number; rounds: number; what: string[]; py: string | null; extra: string[]; torchParallel: number[]; log: (s: string) => void;
+}): Promise<CompareResult> {
   const dir = mkdtempSync(join(os.tmpdir(), 'mixbench-bench-compare-'));
   const result: CompareResult = {};
   try {
@@ -171,7 +181,8 @@ export async function compare(opts: { config: string; epochs?: number; rounds: n
       const mix: Timed[] = [];
       const torch: Timed[] = [];
       for (let r = 0; r < opts.rounds; r++) {
-        const order = r % 2 === 0 ? ['mixbench', 'mixbench2', 'torch1', 'torch2'] : ['torch2', 'torch1', 'mixbench2', 'mixbench'];
+        const order = (r % 2 === 0 ? ['mixbench', 'mixbench2', 'torch1', 'torch2'] : ['torch2', 'torch1', 'mixbench2', 'mixbench'])
+          .filter((c) => !c.startsWith('torch') || opts.torchParallel.includes(Number(c.slice(5))));
         for (const c of order) {
           let t: Timed;
           if (c === 'mixbench') t = await mixbenchRun('mixbench run (default flags)', cfg, join(dir, 'out'), opts.extra);
@@ -235,6 +246,7 @@ async function main(): Promise<void> {
   const r = await compare({
     config: resolve(arg('config', join(ROOT, 'configs', 'papers', 'reduced', 'mixup-label-noise-small.yaml'))),
     epochs: epochs ? Number(epochs) : undefined, rounds: Number(arg('rounds', '1')), what: arg('what', 'sweep,run').split(','), py, extra, log,
+    torchParallel: arg('torch-parallel', '1,2').split(',').map(Number),
   });
   if (r.sweep) log(`sweep (${r.sweep.runs} runs × ${r.sweep.epochs} epochs): PyTorch best (${r.sweep.best}) ÷ mixbench wall time = ${r.sweep.ratio.toFixed(2)}× (default flags), ${r.sweep.ratioJobs2.toFixed(2)}× (--jobs 2)`);
   if (r.run) log(`one run: mixbench ${r.run.mixbenchSamplesPerSec.toFixed(0)} samples/s, PyTorch ${r.run.torchSamplesPerSec.toFixed(0)} samples/s: ${r.run.ratio.toFixed(2)}×`);

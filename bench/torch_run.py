@@ -3,7 +3,8 @@
 
 The same run as one of mixbench's: the prepared data of that run (bench/sweep-compare.ts writes it: training split
 after label noise, test split, the memorisation probe of noisy runs), the same pre-norm ViT as bench/torch_ref.py
-(patch embedding as a Linear, learned positions, separate q/k/v, tanh GELU, mean pooling, final LayerNorm), AdamW with
+(patch embedding as a Linear, learned positions, separate q/k/v, tanh GELU, mean pooling, final LayerNorm; initialised
+as mixbench does: Glorot-uniform matrices, zero biases, truncated-normal positions), AdamW with
 decay on weight matrices only, linear warm-up then a constant or cosine learning rate per step, mixup with Beta(α, α)
 when asked, the last partial batch dropped, and the work mixbench does besides the steps: the test set evaluated
 after every epoch (batches of 512), the probe of noisy runs evaluated after every epoch, and the over-smoothing
@@ -40,6 +41,14 @@ class ViT(nn.Module):
         self.blocks = nn.ModuleList([Block(dim, heads, mlp) for _ in range(depth)])
         self.lnf = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, classes)
+        # mixbench's initialisation: Glorot-uniform weight matrices, zero biases, position embedding N(0, 0.02²)
+        # truncated at ±2σ.
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+        with torch.no_grad():
+            nn.init.trunc_normal_(self.pos, std=0.02, a=-0.04, b=0.04)
 
     def hidden(self, x):
         B = x.shape[0]
