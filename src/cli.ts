@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS, type BackendName } from './config/schema';
 import { ConfigError, EXIT, UsageError } from './errors';
+import { addSlurmCommands } from './cli-slurm';
 
 interface RunFlags {
   backend?: BackendName;
@@ -215,6 +216,7 @@ export function buildProgram(): Command {
       process.stdout.write(describeDataset(target, { ...flags, testPath: flags.testPath }));
     });
 
+  addSlurmCommands(program);
   return program;
 }
 
