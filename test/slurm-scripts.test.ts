@@ -176,13 +176,27 @@ test('mixbench slurm writes valid scripts and submits arrays then the merge job 
 });
 
 /** Run an array script under plain bash as Slurm would (task environment, its own process group). */
+const startedTasks: Array<ReturnType<typeof spawn>> = [];
+
 function startTask(script: string, env: NodeJS.ProcessEnv): { child: ReturnType<typeof spawn>; out: () => string; done: Promise<number | null> } {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLURM_|MIXBENCH_|NODE_TEST)/.test(k)));
   const child = spawn('bash', [script], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  startedTasks.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return { child, out: () => out, done: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
+}
+
+/** `p`, or a failure naming `what` after `ms`. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function until(what: string, pred: () => boolean, ms = 120_000): Promise<void> {
@@ -193,7 +207,11 @@ async function until(what: string, pred: () => boolean, ms = 120_000): Promise<v
   }
 }
 
-test('array script: the time-limit warning (USR1 to the shell) reaches mixbench, which exits 130; the task requeues itself; TERM does not requeue', async () => {
+test('array script: the time-limit warning (USR1 to the shell) reaches mixbench, which exits 130; the task requeues itself; TERM does not requeue', { timeout: 240_000 }, async (t) => {
+  // A failing variant must not leave its task (a hanging mixbench) behind.
+  t.after(() => {
+    for (const c of startedTasks) if (c.exitCode === null && c.signalCode === null) process.kill(-c.pid!, 'SIGKILL');
+  });
   const dir = tempDir('mixbench-slurm-signal-');
   const cfg = config(dir, [1, 2]);
   const { bin, log } = fakeSlurm(dir, 1001);
@@ -214,7 +232,7 @@ test('array script: the time-limit warning (USR1 to the shell) reaches mixbench,
   await until('shard 1 working on its second run', () => /\[2\/2\] start/.test(task.out()));
   const kept = readFileSync(join(out, 'runs', firstRun, 'result.json'), 'utf8');
   task.child.kill('SIGUSR1'); // what --signal=B:USR1@s does: the batch shell only
-  const code = await task.done;
+  const code = await within(task.done, 60_000, 'the task to exit after USR1');
   assert.equal(code, 130, task.out());
   assert.match(task.out(), /interrupted: complete runs are kept/);
   assert.match(task.out(), /mixbench: exit 130/);
@@ -227,7 +245,7 @@ test('array script: the time-limit warning (USR1 to the shell) reaches mixbench,
   const cancelled = startTask(script, env);
   await until('shard 1 resumed at its second run', () => /\[1\/1\] start/.test(cancelled.out()));
   process.kill(-cancelled.child.pid!, 'SIGTERM');
-  assert.equal(await cancelled.done, 130, cancelled.out());
+  assert.equal(await within(cancelled.done, 60_000, 'the task to exit after TERM'), 130, cancelled.out());
   assert.match(cancelled.out(), /1 already complete/);
   assert.equal(readFileSync(log, 'utf8'), '', 'no requeue after TERM');
 
@@ -236,7 +254,7 @@ test('array script: the time-limit warning (USR1 to the shell) reaches mixbench,
   const last = startTask(script, { ...env, SLURM_RESTART_COUNT: '3' });
   await until('shard 1 resumed again', () => /\[1\/1\] start/.test(last.out()));
   last.child.kill('SIGUSR1');
-  assert.equal(await last.done, 130);
+  assert.equal(await within(last.done, 60_000, 'the task to exit after USR1'), 130);
   assert.match(last.out(), /after 3 requeues; not requeueing again/);
   assert.equal(readFileSync(log, 'utf8'), '');
 });

@@ -93,15 +93,20 @@ interface SlurmJson {
   submitted: { arrays: Array<{ jobId: string; shards: number[]; offset: number }>; merge: string } | null;
 }
 
+const jobIds = (s: SlurmJson): string[] => [...s.submitted!.arrays.map((a) => a.jobId), s.submitted!.merge];
+/** Every job the test submitted (cancelled if it fails). */
+const submittedJobs: string[] = [];
+
 async function submit(args: string[]): Promise<{ res: SlurmJson; ms: number }> {
   const t0 = Date.now();
   const r = await runCli(['slurm', ...args, '--time', '10', '--mem', '1G', '--submit', '--json']);
   const ms = Date.now() - t0;
   assert.equal(r.code, 0, r.stderr);
-  return { res: JSON.parse(r.stdout) as SlurmJson, ms };
+  const res = JSON.parse(r.stdout) as SlurmJson;
+  if (res.submitted) submittedJobs.push(...jobIds(res));
+  return { res, ms };
 }
 
-const jobIds = (s: SlurmJson): string[] => [...s.submitted!.arrays.map((a) => a.jobId), s.submitted!.merge];
 
 const snapshot = (dir: string): Map<string, string> =>
   new Map(readdirSync(join(dir, 'runs')).filter((id) => existsSync(join(dir, 'runs', id, 'done'))).map((id) => [id, readFileSync(join(dir, 'runs', id, 'result.json'), 'utf8')]));
@@ -132,6 +137,11 @@ output: ${join(dir, 'default-out')}
   const B = join(dir, 'split');
   // The single-process reference runs alongside the cluster's work.
   const reference = startCli(['run', cfg, '-o', ref, '-q']);
+  // A failure leaves nothing behind: the test's own jobs are cancelled, its reference run stopped.
+  t.after(() => {
+    if (submittedJobs.length) spawnSync('scancel', submittedJobs, { timeout: 30_000 });
+    if (reference.child.exitCode === null && reference.child.signalCode === null) reference.child.kill('SIGKILL');
+  });
 
   // --- A: 4 tasks + merge; returns while the tasks are still queued.
   const a = await submit([cfg, '--shards', '4', '-o', A]);
