@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { BACKENDS } from './config/schema';
+import { BACKENDS } from './core/experiment';
 import { UsageError } from './errors';
 
 function int(flag: string, value: string | undefined, min: number): number | undefined {

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { UsageError } from '../src/errors';
-import { writeRunRecord } from '../src/run/record';
+import { writeRunRecord } from '../src/store/records';
 import { selectShard } from '../src/run/shard';
 import { checkSettings, compressRanges, resolveMaxArraySize, slurmTimeSeconds, splitArrays, type SlurmSettings } from '../src/run/slurm';
 import { sweepStatus } from '../src/run/status';

@@ -2,17 +2,18 @@
  * `mixbench status`: where a sweep stands, from its output directory alone (records and lock files), per shard.
  *
  * A run of the plan is
- * - complete: a valid record with status ok or diverged (what `mixbench run` skips);
+ * - complete: a valid, current record with status ok or diverged (what `mixbench run` skips);
  * - failed: a valid record with status failed (redone by the next run of its shard);
  * - running: no record yet, and its shard's process is alive (a live lock: same-host pid alive and heartbeat fresh);
- * - missing: no record and no live process for its shard (not started, or interrupted: the next run of its shard does it).
+ * - missing: no such record and no live process for its shard (not started, interrupted, or a record the next run of
+ *   its shard redoes: unreadable, or stale after a record version change).
  *
  * "Running" is per shard: the lock says which shard a live process works on, not which of its runs is in flight.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectLock } from './lock';
-import { readRecordDir, runDir } from './record';
+import { inspectLock } from '../store/lock';
+import { readRunRecord } from '../store/records';
 import { shardLabel, shardPositions } from './shard';
 
 export type RunState = 'complete' | 'failed' | 'running' | 'missing';
@@ -111,7 +112,7 @@ export function sweepStatus(output: string, plan: StatusPlan): SweepStatus {
   const diverged = new Set<number>();
   const failed: SweepStatus['failed'] = [];
   ids.forEach((id, i) => {
-    const rec = readRecordDir(runDir(output, id), id);
+    const rec = readRunRecord(output, { id });
     if (rec && rec.status !== 'failed') {
       state.push('complete');
       if (rec.status === 'diverged') diverged.add(i);
