@@ -33,7 +33,7 @@ interface Cluster {
 
 function probe(): Cluster {
   const required = process.env.MIXBENCH_TEST_SLURM === 'required';
-  const r = spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8', timeout: 10_000 });
   const down = r.error ? `scontrol: ${r.error.message}` : r.status !== 0 ? `scontrol show config: ${(r.stderr || r.stdout).trim().split('\n')[0]}` : undefined;
   const start = 'as root: eval "$(.ci/setup-slurm.sh)" starts a single-node test cluster';
   if (down) {
