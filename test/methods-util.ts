@@ -8,6 +8,8 @@ import type { Model } from '../src/model/types';
 import { methodInfo } from '../src/methods/index';
 import { instantiateMethod } from '../src/methods/registry';
 import type { MethodPart, PartStep, StepLoss } from '../src/methods/types';
+import { resolveTrain } from '../src/config/resolve';
+import { createOptimizer } from '../src/train/optimizers';
 import { beginStep, makeStepLoss, plainGradients } from '../src/train/step';
 import { Rng } from '../src/util/rng';
 
@@ -74,6 +76,25 @@ export function lossAndGrads(model: Model, ps: MethodPart[], x: tf.Tensor, label
     result = { loss: loss.dataSync()[0], grads: out, info: steps.map((s) => s.info ?? {}) };
   });
   return result!;
+}
+
+/** Run `n` full steps (gradient + base optimizer) on the tiny model and batch, and return the weights. */
+export function trainSteps(ps: MethodPart[], n: number, optimizer: 'adamw' | 'sgd', cfg: ResolvedModel = tinyConfig()): Float32Array[] {
+  const model = tinyModel(cfg);
+  const opt = createOptimizer(resolveTrain({ optimizer }, cfg.type), model.variables);
+  const { x, labels } = tinyBatch();
+  for (let s = 0; s < n; s++) {
+    inTidy(() => {
+      const { lossFn } = stepOf(model, ps, x, labels, 100 + s);
+      const gp = ps.find((p) => p.gradient)?.gradient;
+      const { grads } = gp ? gp.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
+      opt.apply(grads, 0.01);
+    });
+  }
+  const w = snapshot(model.variables);
+  opt.dispose();
+  model.dispose();
+  return w;
 }
 
 export function snapshot(vars: tf.Variable[]): Float32Array[] {

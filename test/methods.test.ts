@@ -3,17 +3,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
 import { useBackend } from './helpers';
-import type { MethodPart } from '../src/methods/types';
 import { drawBox } from '../src/methods/draws';
 import * as toolkit from '../src/methods/toolkit';
 import { amplifyLambda } from '../src/methods/amplify';
 import { neutrenoHooks } from '../src/methods/neutreno';
-import { createOptimizer } from '../src/train/optimizers';
-import { resolveTrain } from '../src/config/resolve';
 import { Rng } from '../src/util/rng';
 import { softCrossEntropy } from '../src/model/ops';
 import {
-  B, FORCE_LAMBDA, K, assertDirectionalGradient, inTidy, lossAndGrads, maxAbsDiff, parts, snapshot, stepOf, tinyBatch, tinyConfig, tinyModel,
+  B, FORCE_LAMBDA, K, assertDirectionalGradient, inTidy, lossAndGrads, maxAbsDiff, parts, snapshot, stepOf, tinyBatch, tinyConfig, tinyModel, trainSteps,
 } from './methods-util';
 
 before(async () => {
@@ -55,25 +52,6 @@ test('neutreno with λ = 0 equals the baseline forward; λ > 0 changes it', () =
   assert.deepEqual(model.forward(x, { training: false, hooks: p.network }).dataSync(), on);
   model.dispose();
 });
-
-/** Run `n` full steps (gradient + base optimizer) and return the weights. */
-function trainSteps(ps: MethodPart[], n: number, optimizer: 'adamw' | 'sgd'): Float32Array[] {
-  const model = tinyModel();
-  const opt = createOptimizer(resolveTrain({ optimizer }, 'transformer'), model.variables);
-  const { x, labels } = tinyBatch();
-  for (let s = 0; s < n; s++) {
-    inTidy(() => {
-      const { lossFn } = stepOf(model, ps, x, labels, 100 + s);
-      const gp = ps.find((p) => p.gradient)?.gradient;
-      const { grads } = gp ? gp.gradients(lossFn, model.variables) : tf.variableGrads(() => lossFn().loss, model.variables);
-      opt.apply(grads, 0.01);
-    });
-  }
-  const w = snapshot(model.variables);
-  opt.dispose();
-  model.dispose();
-  return w;
-}
 
 test('sam with ρ = 0 is the base optimizer; gmix with ρ = 0 is mixup', () => {
   for (const optimizer of ['adamw', 'sgd'] as const) {

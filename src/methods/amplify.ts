@@ -43,7 +43,7 @@ export default defineMethod({
       .describe('max-beta: λ = max of 5 draws from Beta(α, α) (official code; λ ≈ 1 mostly); beta: one draw from Beta(α, α)'),
     alpha: z.number().positive('alpha must be > 0').default(0.1).describe('Beta(α, α) concentration for either rule'),
   }),
-  limit: { options: {}, forceLambda: 1, why: 'λ = 1 (no option reaches it: α > 0, so tests force λ)' },
+  limit: { options: {}, forceLambda: 1, why: 'λ = 1, which no option value reaches (α > 0), so the tests force it' },
   create: ({ lambda: rule, alpha }, { tk, forceLambda }) => {
     const force = checkedForce(forceLambda);
     return {

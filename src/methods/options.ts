@@ -32,59 +32,56 @@ export interface OptionDoc {
   description: string;
 }
 
-type JsonSchema = {
-  type?: string;
-  const?: unknown;
-  enum?: unknown[];
-  default?: unknown;
-  description?: string;
-  defaultDoc?: string;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  minItems?: number;
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  properties?: Record<string, JsonSchema>;
-};
+type JsonSchema = z.core.JSONSchema._JSONSchema;
 
 function formatValue(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
   return String(v);
 }
 
+/** A numeric bound of a JSON-schema node (zod writes exclusive bounds as numbers). */
+function bound(v: number | boolean | undefined): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
 /** The values a JSON-schema node admits, in words: ">= 0", "[0, 1]", "max-beta | beta", "integer >= 0", … */
 function rangeOf(s: JsonSchema): string {
+  if (typeof s === 'boolean') return s ? 'any' : 'nothing';
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (s.enum) return s.enum.map(String).join(' | ');
   if (s.anyOf) return s.anyOf.map(rangeOf).join(' | ');
   if (s.type === 'boolean') return 'true | false';
   if (s.type === 'array') {
-    const items = s.items ? rangeOf(s.items) : 'values';
+    const items = s.items && !Array.isArray(s.items) ? rangeOf(s.items) : 'values';
     return `list of (${items})${s.minItems ? `, at least ${s.minItems}` : ''}`;
   }
   if (s.type === 'number' || s.type === 'integer') {
     const word = s.type === 'integer' ? 'integer ' : '';
-    const lo = s.exclusiveMinimum !== undefined ? { v: s.exclusiveMinimum, open: true } : s.minimum !== undefined ? { v: s.minimum, open: false } : undefined;
+    const exclusiveMin = bound(s.exclusiveMinimum);
+    const exclusiveMax = bound(s.exclusiveMaximum);
+    const lo = exclusiveMin !== undefined ? { v: exclusiveMin, open: true } : s.minimum !== undefined ? { v: s.minimum, open: false } : undefined;
     // zod states an integer's upper limit as the largest safe integer: no real bound.
-    const hiValue = s.exclusiveMaximum ?? (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined);
-    const hi = hiValue === undefined ? undefined : { v: hiValue, open: s.exclusiveMaximum !== undefined };
+    const hiValue = exclusiveMax ?? (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined);
+    const hi = hiValue === undefined ? undefined : { v: hiValue, open: exclusiveMax !== undefined };
     if (lo && hi) return `${word}${lo.open ? '(' : '['}${lo.v}, ${hi.v}${hi.open ? ')' : ']'}`;
     if (lo) return `${word}${lo.open ? '>' : '>='} ${lo.v}`;
     if (hi) return `${word}${hi.open ? '<' : '<='} ${hi.v}`;
     return s.type === 'integer' ? 'integer' : 'number';
   }
-  return s.type ?? 'any';
+  return 'any';
 }
 
 /** Name, default, range and description of every option, in schema order. */
 export function optionDocs(schema: OptionSchema): OptionDoc[] {
-  const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema;
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
-    name,
-    default: s.default !== undefined ? formatValue(s.default) : (s.defaultDoc ?? 'none'),
-    range: rangeOf(s),
-    description: s.description ?? '',
-  }));
+  const json = z.toJSONSchema(schema, { io: 'input' });
+  return Object.entries(json.properties ?? {}).map(([name, s]) => {
+    const node = typeof s === 'boolean' ? {} : s;
+    const defaultDoc = node.defaultDoc;
+    return {
+      name,
+      default: node.default !== undefined ? formatValue(node.default) : typeof defaultDoc === 'string' ? defaultDoc : 'none',
+      range: rangeOf(s),
+      description: node.description ?? '',
+    };
+  });
 }
