@@ -139,10 +139,12 @@ methods:
 `), /c\.yaml:4:\d+: .*amplify: [^\n]*\n.*c\.yaml:5:\d+: .*sam: rho must be >= 0[^\n]*\n.*c\.yaml:6:\d+: .*unknown option "__forceLambda" for mixup/s);
 });
 
-test('`mixbench methods` lists every method with options, defaults, ranges, cost, paper and the reconstruction notes', () => {
+test('`mixbench methods` lists every method with family, options, defaults, ranges, cost, paper and the reconstruction notes', () => {
   const text = formatMethods();
-  for (const m of ['mixup', 'manifold-mixup', 'cutmix', 'label-smoothing', 'amplify', 'sam', 'gmix', 'bgmix', 'dgmix', 'neutreno']) {
-    assert.match(text, new RegExp(`^${m} — `, 'm'), m);
+  for (const m of methodNames()) {
+    const block = `\n${text}`.slice(`\n${text}`.indexOf(`\n${m} — `) + 1).split('\n\n')[0];
+    assert.match(block, new RegExp(`^${m} — `), m);
+    assert.match(block, new RegExp(`family: ${methodInfo(m)!.family.replace('/', '\\/')};`), `${m}: family`);
   }
   assert.match(text, /rho \(default 0\.05; >= 0\)/);
   assert.match(text, /lambda \(default max-beta; max-beta \| beta\)/);

@@ -127,7 +127,7 @@ function optionNames(info: MethodModule): string[] {
 function optionIssue(src: SourceMap, base: (string | number)[], zi: z.core.$ZodIssue, info: MethodModule): Issue {
   if (zi.code === 'unrecognized_keys') {
     const known = optionNames(info);
-    const keys = (zi as { keys: string[] }).keys;
+    const keys = zi.keys;
     const hint = known.length ? `options of ${info.name}: ${known.join(', ')}` : `${info.name} takes no options`;
     return keyIssue(src, base, keys[0], `unknown option "${keys.join('", "')}" for ${info.name}; ${hint}`);
   }
