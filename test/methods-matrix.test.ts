@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { useBackend } from './helpers';
-import type { ResolvedModel } from '../src/config/schema';
+import type { ResolvedModel } from '../src/core/experiment';
 import { FAMILIES, type MethodModule } from '../src/methods/define';
 import { regenerateDocs } from '../src/methods/docs';
 import { formatMethods } from '../src/methods/describe';

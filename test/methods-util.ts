@@ -1,7 +1,7 @@
 /** Shared helpers of the methods tests: a tiny model, one step assembled from parts, finite differences. */
 import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
-import type { ResolvedModel, ResolvedTransformer } from '../src/config/schema';
+import type { ResolvedModel, ResolvedTransformer } from '../src/core/experiment';
 import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
 import type { Model } from '../src/model/types';
@@ -81,7 +81,7 @@ export function lossAndGrads(model: Model, ps: MethodPart[], x: tf.Tensor, label
 /** Run `n` full steps (gradient + base optimizer) on the tiny model and batch, and return the weights. */
 export function trainSteps(ps: MethodPart[], n: number, optimizer: 'adamw' | 'sgd', cfg: ResolvedModel = tinyConfig()): Float32Array[] {
   const model = tinyModel(cfg);
-  const opt = createOptimizer(resolveTrain({ optimizer }, cfg.type), model.variables);
+  const opt = createOptimizer(resolveTrain({ optimizer }), model.variables);
   const { x, labels } = tinyBatch();
   for (let s = 0; s < n; s++) {
     inTidy(() => {

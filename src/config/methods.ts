@@ -11,7 +11,7 @@ import type { Issue } from '../errors';
 import type { MethodModule } from '../methods/define';
 import { methodInfo, methodNames } from '../methods/index';
 import { issueAt, keyIssue, type SourceMap } from './locate';
-import type { ResolvedMethod, ResolvedMethodPart } from './schema';
+import type { ResolvedMethod, ResolvedMethodPart } from '../core/experiment';
 
 interface WrittenPart {
   method: string;

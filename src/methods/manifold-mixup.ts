@@ -6,7 +6,7 @@
  * layer l of the MLP).
  */
 import { z } from 'zod';
-import type { ResolvedModel } from '../config/schema';
+import type { ResolvedModel } from '../core/experiment';
 import type { HiddenSite } from '../model/types';
 import { defineMethod } from './define';
 import { drawMix, drawSite } from './draws';

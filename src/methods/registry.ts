@@ -1,5 +1,5 @@
 /** Builds a run's method parts: the method list's `create`, handed the tfjs toolkit (the tfjs side of the methods). */
-import type { ResolvedMethod, ResolvedModel } from '../config/schema';
+import type { ResolvedMethod, ResolvedModel } from '../core/experiment';
 import { methodInfo } from './index';
 import * as toolkit from './toolkit';
 import type { MethodPart } from './types';
