@@ -6,8 +6,7 @@
  * `create` receives the tfjs toolkit in `env.tk` from the registry, so the list loads without a backend.
  */
 import type { z } from 'zod';
-import type { ResolvedModel } from '../core/experiment';
-import type { Modality } from '../core/experiment';
+import type { Modality, ResolvedModel } from '../core/experiment';
 import type { MethodPart, PartEnv } from './types';
 
 /** The families of the Mixup survey (and the two non-mixing families mixbench also covers). */

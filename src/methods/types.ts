@@ -13,7 +13,7 @@
  * Types only: this file loads nothing at run time.
  */
 import type * as tf from '../tf';
-import type { ResolvedModel } from '../core/experiment';
+import type { Modality, ResolvedModel } from '../core/experiment';
 import type { Rng } from '../util/rng';
 import type { ForwardHooks } from '../model/types';
 import type * as ToolkitModule from './toolkit';
@@ -27,7 +27,7 @@ export interface StepContext {
   batchSize: number;
   epoch: number;
   step: number;
-  modality: 'image' | 'tabular' | 'text';
+  modality: Modality;
   /** Shape of one example. */
   shape: number[];
 }
