@@ -39,10 +39,10 @@ export default defineMethod({
     beginStep(ctx) {
       if (ctx.modality !== 'image' || ctx.shape.length !== 3) throw new Error(`cutmix needs image data, not ${ctx.modality}`);
       const [H, W] = ctx.shape;
-      const { lambda, perm, box } = drawCut(ctx.rng, alpha, ctx.batchSize, H, W, forceLambda);
+      const { lambda, drawnLambda, perm, box } = drawCut(ctx.rng, alpha, ctx.batchSize, H, W, forceLambda);
       const { tf } = tk;
       return {
-        info: { lambda, perm, box },
+        info: { lambda, drawnLambda, perm, box },
         batch: (x, y) => {
           if (lambda === 1) return { x, y };
           const mask = boxMask(tk, box, H, W);

@@ -42,6 +42,8 @@ export function drawSite<S>(rng: Rng, sites: readonly S[]): S {
 export interface CutBox {
   /** Rows [y1, y2) and columns [x1, x2) of the pasted box. */
   y1: number; y2: number; x1: number; x2: number;
+  /** The drawn centre (row, column), before clipping. */
+  cy: number; cx: number;
   /** 1 − pasted area / image area: the target weight of the example itself. */
   lambda: number;
 }
@@ -61,10 +63,12 @@ export function drawBox(rng: Rng, height: number, width: number, lambda: number)
   const y2 = clip(cy + Math.floor(cutH / 2), height);
   const x1 = clip(cx - Math.floor(cutW / 2), width);
   const x2 = clip(cx + Math.floor(cutW / 2), width);
-  return { y1, y2, x1, x2, lambda: 1 - ((y2 - y1) * (x2 - x1)) / (height * width) };
+  return { y1, y2, x1, x2, cy, cx, lambda: 1 - ((y2 - y1) * (x2 - x1)) / (height * width) };
 }
 
 export interface CutDraw extends MixDraw {
+  /** The λ the box size was drawn for (λ itself is the box's exact area λ). */
+  drawnLambda: number;
   box: CutBox;
 }
 
@@ -72,5 +76,5 @@ export interface CutDraw extends MixDraw {
 export function drawCut(rng: Rng, alpha: number, batchSize: number, height: number, width: number, force?: number): CutDraw {
   const { lambda, perm } = drawMix(rng, alpha, batchSize, force);
   const box = drawBox(rng, height, width, lambda);
-  return { lambda: box.lambda, perm, box };
+  return { lambda: box.lambda, drawnLambda: lambda, perm, box };
 }
