@@ -5,7 +5,7 @@
  *   npm run bench -- [--backends tensorflow,wasm,wasm-threads,wasm-2proc,cpu] [--workloads A,B,TEXT,MLP] [--rounds 3]
  *                    [--out FILE] [--no-torch] [--torch-python PATH] [--cpu-b] [--no-methods] [--no-bookkeeping]
  *                    [--no-optimizer] [--no-sweep] [--no-run] [--no-jobs] [--no-cost] [--sweep-epochs N] [--sweep-rounds R]
- *                    [--sweep-config FILE] [--steps-only]
+ *                    [--sweep-config FILE] [--sweep-torch-parallel 1,2] [--steps-only]
  *
  * After the step throughput, five whole-run measurements (each in its own child processes; --steps-only skips them):
  *   optimizer  kernel calls and CPU time per step of workload A, before (per-variable optimizer, copying saved
@@ -432,10 +432,15 @@ function wholeRunSections(args: string[], py: string | null, out: string, notes:
   const config = flag(args, '--sweep-config');
   const what = ['sweep', 'run'].filter((w) => !args.includes(`--no-${w}`));
   if (what.length) {
-    const argv = ['--what', what.join(','), '--rounds', rounds, ...torchArgs, ...(epochs ? ['--epochs', epochs] : []), ...(config ? ['--config', config] : [])];
+    const parallel = flag(args, '--sweep-torch-parallel');
+    const argv = ['--what', what.join(','), '--rounds', rounds, ...torchArgs, ...(epochs ? ['--epochs', epochs] : []), ...(config ? ['--config', config] : []),
+      ...(parallel ? ['--torch-parallel', parallel] : [])];
     const r = jsonChild('sweep-compare.js', argv, out, notes, 'sweep') as {
-      sweep?: { config: string; runs: number; epochs: number; best: string; ratio: number; ratioJobs2?: number; mixbench: { label: string; seconds: number }[]; torch: { label: string; seconds: number }[] };
-      run?: { mixbenchSamplesPerSec: number; torchSamplesPerSec: number; ratio: number; samples: number };
+      sweep?: {
+        config: string; runs: number; epochs: number; best: string; ratio: number; ratioJobs2?: number; cpuRatio: number;
+        mixbench: { label: string; seconds: number; cpuSeconds: number; peakRssMb?: number }[]; torch: { label: string; seconds: number; cpuSeconds: number }[];
+      };
+      run?: { mixbenchSamplesPerSec: number; torchSamplesPerSec: number; ratio: number; cpuRatio: number; samples: number };
     } | null;
     if (r) {
       Object.assign(result, r);
@@ -443,10 +448,15 @@ function wholeRunSections(args: string[], py: string | null, out: string, notes:
       if (r.sweep) {
         console.log(`Whole sweep: ${r.sweep.config.replace(/^.*?configs\//, 'configs/')}${epochs ? ` shortened to ${r.sweep.epochs} epochs` : ''} (${r.sweep.runs} runs), wall seconds (median of rounds):`);
         const labels = [...new Set([...r.sweep.mixbench, ...r.sweep.torch].map((t) => t.label))];
-        for (const l of labels) console.log(`  ${l}: ${median([...r.sweep.mixbench, ...r.sweep.torch].filter((t) => t.label === l).map((t) => t.seconds)).toFixed(1)} s`);
-        console.log(`  PyTorch best (${r.sweep.best}) ÷ mixbench default flags = ${r.sweep.ratio.toFixed(2)}×${r.sweep.ratioJobs2 ? `; ÷ mixbench --jobs 2 = ${r.sweep.ratioJobs2.toFixed(2)}×` : ''} (≥ 1: mixbench is as fast)`);
+        const all = [...r.sweep.mixbench, ...r.sweep.torch] as { label: string; seconds: number; cpuSeconds: number; peakRssMb?: number }[];
+        for (const l of labels) {
+          const ts = all.filter((t) => t.label === l);
+          const rss = ts.map((t) => t.peakRssMb).filter((x): x is number => x !== undefined);
+          console.log(`  ${l}: ${median(ts.map((t) => t.seconds)).toFixed(1)} s wall, ${median(ts.map((t) => t.cpuSeconds)).toFixed(1)} CPU s${rss.length ? `, largest process ${Math.max(...rss).toFixed(0)} MB` : ''}`);
+        }
+        console.log(`  PyTorch best (${r.sweep.best}) ÷ mixbench default flags = ${r.sweep.ratio.toFixed(2)}×${r.sweep.ratioJobs2 ? `; ÷ mixbench --jobs 2 = ${r.sweep.ratioJobs2.toFixed(2)}×` : ''} (≥ 1: mixbench is as fast); CPU seconds ${r.sweep.cpuRatio.toFixed(2)}×`);
       }
-      if (r.run) console.log(`One run end to end (configs/quick.yaml model, 15 epochs): mixbench ${fmt(r.run.mixbenchSamplesPerSec)} samples/s, PyTorch ${fmt(r.run.torchSamplesPerSec)} samples/s: ${r.run.ratio.toFixed(2)}×`);
+      if (r.run) console.log(`One run end to end (configs/quick.yaml model, 15 epochs): mixbench ${fmt(r.run.mixbenchSamplesPerSec)} samples/s, PyTorch ${fmt(r.run.torchSamplesPerSec)} samples/s: ${r.run.ratio.toFixed(2)}× (per CPU second, against PyTorch at 1 thread: ${r.run.cpuRatio.toFixed(2)}×)`);
     }
   }
   if (!args.includes('--no-jobs')) {

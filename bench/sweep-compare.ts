@@ -157,8 +157,16 @@ function configCopy(path: string, dir: string, name: string, edit: (doc: ReturnT
 }
 
 export interface CompareResult {
-  sweep?: { config: string; runs: number; epochs: number; mixbench: Timed[]; torch: Timed[]; ratio: number; ratioJobs2: number; best: string };
-  run?: { config: string; samples: number; mixbench: Timed[]; torch: Timed[]; mixbenchSamplesPerSec: number; torchSamplesPerSec: number; ratio: number };
+  sweep?: {
+    config: string; runs: number; epochs: number; mixbench: Timed[]; torch: Timed[]; ratio: number; ratioJobs2: number; best: string;
+    /** PyTorch's CPU seconds (its better setting) ÷ mixbench's (default flags): the work ratio, robust to machine load. */
+    cpuRatio: number;
+  };
+  run?: {
+    config: string; samples: number; mixbench: Timed[]; torch: Timed[]; mixbenchSamplesPerSec: number; torchSamplesPerSec: number; ratio: number;
+    /** Samples per CPU second of the whole process, mixbench ÷ PyTorch at 1 thread (both single-threaded). */
+    cpuRatio: number;
+  };
 }
 
 export async function compare(opts: {
@@ -201,6 +209,7 @@ export async function compare(opts: {
       result.sweep = {
         config: opts.config, runs: plan.runs.length, epochs: exp.train.epochs, mixbench: mix, torch,
         ratio: best ? best.s / mixS : NaN, ratioJobs2: best ? best.s / mix2S : NaN, best: best?.l ?? 'not measured',
+        cpuRatio: best ? median(torch.filter((t) => t.label === best.l).map((t) => t.cpuSeconds)) / median(mix.filter((t) => !t.label.includes('--jobs')).map((t) => t.cpuSeconds)) : NaN,
       };
     }
     if (opts.what.includes('run')) {
@@ -221,14 +230,21 @@ export async function compare(opts: {
         mix.push(await mixbenchRun('mixbench run, one run', cfg, join(dir, 'out-one'), opts.extra));
         opts.log(`  one run, round ${r + 1}: mixbench ${mix[mix.length - 1].seconds.toFixed(1)} s`);
         if (!opts.py) continue;
-        for (const threads of [1, 2]) {
+        // One process: 1 thread, and 2 threads unless only two-process settings were asked for (--torch-parallel 2).
+        for (const threads of opts.torchParallel.includes(1) ? [1, 2] : [1]) {
           torch.push(await torchSweep(`PyTorch, ${threads} thread${threads > 1 ? 's' : ''}`, opts.py, [file], 1, threads));
           opts.log(`  one run, round ${r + 1}: ${torch[torch.length - 1].label} ${torch[torch.length - 1].seconds.toFixed(1)} s`);
         }
       }
       const mixRate = samples / median(mix.map((t) => t.seconds));
-      const torchRate = torch.length ? Math.max(...[1, 2].map((th) => samples / median(torch.filter((t) => t.label.startsWith(`PyTorch, ${th} `)).map((t) => t.seconds)))) : NaN;
-      result.run = { config: 'configs/quick.yaml, baseline, seed 1', samples, mixbench: mix, torch, mixbenchSamplesPerSec: mixRate, torchSamplesPerSec: torchRate, ratio: mixRate / torchRate };
+      const rates = [1, 2].map((th) => torch.filter((t) => t.label.startsWith(`PyTorch, ${th} `)).map((t) => t.seconds))
+        .filter((xs) => xs.length).map((xs) => samples / median(xs));
+      const torchRate = rates.length ? Math.max(...rates) : NaN;
+      const torch1Cpu = torch.filter((t) => t.label.startsWith('PyTorch, 1 ')).map((t) => t.cpuSeconds);
+      result.run = {
+        config: 'configs/quick.yaml, baseline, seed 1', samples, mixbench: mix, torch, mixbenchSamplesPerSec: mixRate, torchSamplesPerSec: torchRate, ratio: mixRate / torchRate,
+        cpuRatio: torch1Cpu.length ? median(torch1Cpu) / median(mix.map((t) => t.cpuSeconds)) : NaN,
+      };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -248,8 +264,8 @@ async function main(): Promise<void> {
     epochs: epochs ? Number(epochs) : undefined, rounds: Number(arg('rounds', '1')), what: arg('what', 'sweep,run').split(','), py, extra, log,
     torchParallel: arg('torch-parallel', '1,2').split(',').map(Number),
   });
-  if (r.sweep) log(`sweep (${r.sweep.runs} runs × ${r.sweep.epochs} epochs): PyTorch best (${r.sweep.best}) ÷ mixbench wall time = ${r.sweep.ratio.toFixed(2)}× (default flags), ${r.sweep.ratioJobs2.toFixed(2)}× (--jobs 2)`);
-  if (r.run) log(`one run: mixbench ${r.run.mixbenchSamplesPerSec.toFixed(0)} samples/s, PyTorch ${r.run.torchSamplesPerSec.toFixed(0)} samples/s: ${r.run.ratio.toFixed(2)}×`);
+  if (r.sweep) log(`sweep (${r.sweep.runs} runs × ${r.sweep.epochs} epochs): PyTorch best (${r.sweep.best}) ÷ mixbench wall time = ${r.sweep.ratio.toFixed(2)}× (default flags), ${r.sweep.ratioJobs2.toFixed(2)}× (--jobs 2); CPU time ${r.sweep.cpuRatio.toFixed(2)}×`);
+  if (r.run) log(`one run: mixbench ${r.run.mixbenchSamplesPerSec.toFixed(0)} samples/s, PyTorch ${r.run.torchSamplesPerSec.toFixed(0)} samples/s: ${r.run.ratio.toFixed(2)}×; per CPU second ${r.run.cpuRatio.toFixed(2)}×`);
   const out = arg('json', '');
   if (out) writeFileSync(out, JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length }, load: os.loadavg(), ...r }, null, 1));
 }
