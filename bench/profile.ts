@@ -58,6 +58,28 @@ export function instrumentKernels(backend: string): KernelProfile {
   return prof;
 }
 
+const KINDS: [string, RegExp][] = [
+  ['dense products (BatchMatMul)', /^BatchMatMul$/],
+  ['attention products (DepthwiseConv2dNative)', /^DepthwiseConv2dNative$/],
+  ['transposes', /^Transpose$/],
+  ['element-wise and reductions', /^(Multiply|Add|AddN|Sub|RealDiv|Mean|Sum|Max|Min|Maximum|Minimum|Neg|Exp|Log|Sqrt|Rsqrt|Sigmoid|Softmax|Square|Cast|Select|Fill)$/],
+  ['views and saved tensors (Reshape, Identity)', /^(Reshape|Identity)$/],
+  ['flat-buffer copies (optimizer)', /^(MixbenchFlatten|MixbenchUnflatten|Concat|SplitV|Slice)$/],
+  ['column sums', /^MixbenchColumnSums$/],
+];
+
+/** Kernel totals grouped into kinds (everything unlisted under "other"). */
+function byKind(byName: Map<string, Entry>): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  for (const [name, e] of byName) {
+    const kind = KINDS.find(([, re]) => re.test(name))?.[0] ?? 'other';
+    const k = out.get(kind) ?? { ms: 0, calls: 0 };
+    k.ms += e.ms; k.calls += e.calls;
+    out.set(kind, k);
+  }
+  return out;
+}
+
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -119,6 +141,11 @@ async function main(): Promise<void> {
     const b = byName.get(n) ?? { ms: 0, calls: 0 };
     b.ms += e.ms; b.calls += e.calls; byName.set(n, b);
   }
+  console.log('-- by kind (CPU ms per step; outside kernels = tfjs engine, JavaScript and the instrumentation itself)');
+  for (const [kind, e] of [...byKind(byName).entries()].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`${(e.ms / steps).toFixed(2).padStart(8)} ms ${String(e.calls / steps).padStart(5)}× ${kind}`);
+  }
+  console.log(`${(cpuMs - kernelTotal).toFixed(2).padStart(8)} ms        outside kernels`);
   console.log('-- by kernel');
   for (const [n, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
     console.log(`${(e.ms / steps).toFixed(2).padStart(8)} ms ${String(e.calls / steps).padStart(5)}× ${n}`);
