@@ -3,6 +3,8 @@
 
     python3 reference/twin.py test/golden/steps            fill in `expected` of every fixture
     python3 reference/twin.py --check test/golden/steps    recompute and compare with the committed `expected`
+    python3 reference/twin.py --check --float32 test/golden/steps
+                                                           how far PyTorch's own float32 is from those values
 
 `npm run golden` runs mixbench's exporter and then this script. Needs PyTorch (Debian: apt-get install python3-torch)
 and numpy, nothing else. Everything is computed in float64 from the fixture's float32 inputs, so the committed
@@ -20,6 +22,7 @@ import sys
 import numpy as np
 import torch
 
+sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fixture  # noqa: E402
@@ -27,7 +30,7 @@ from methods import Step  # noqa: E402
 from model import Net, token_cosines  # noqa: E402
 from optim import optimizer_step  # noqa: E402
 
-DTYPE = torch.float64
+DTYPE = torch.float64  # --float32 switches it, to measure float32 round-off
 
 
 def compute(case):
@@ -58,63 +61,90 @@ def compute(case):
     return exp
 
 
-def compare(path, old, new):
-    """Differences between two `expected` blocks beyond float32 rounding (relative to each array's scale)."""
-    problems = []
+def deviations(case, old, new):
+    """Largest deviation of each compared quantity, relative to its scale (max |old|, at least 1e-3), as in
+    test/golden-util.ts: {'values': ..., 'derivatives': ...} and the name of the worst array of each kind."""
+    worst = {'values': (0.0, ''), 'derivatives': (0.0, '')}
+    w0 = {p['name']: fixture.decode_f32(p['data']) for p in case['params']}
 
-    def arrays(key, a, b):
-        x, y = fixture.decode_f32(a), fixture.decode_f32(b)
-        scale = max(1e-3, float(np.abs(y).max(initial=0)))
-        d = float(np.abs(x - y).max(initial=0))
-        if x.shape != y.shape or d > 1e-5 * scale:
-            problems.append(f'{key}: max |Δ| {d:.3g} (scale {scale:.3g})')
+    def note(kind, what, got, want, base=None):
+        x, y = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+        if base is not None:
+            x, y = x - base, y - base
+        d = np.inf if x.shape != y.shape else float(np.abs(x - y).max(initial=0)) / max(1e-3, float(np.abs(y).max(initial=0)))
+        if d > worst[kind][0] or np.isnan(d):
+            worst[kind] = (d, what)
 
+    note('values', 'loss', [new['loss']], [old['loss']])
     for key in ('logits', 'perExample'):
-        arrays(key, old[key], new[key])
+        note('values', key, fixture.decode_f32(new[key]), fixture.decode_f32(old[key]))
     for key in ('grads', 'eps', 'adamw', 'sgd'):
         if (key in old) != (key in new):
-            problems.append(f'{key}: present in one only')
+            worst['derivatives'] = (np.inf, f'{key} present in one only')
             continue
         for n in new.get(key, {}):
-            arrays(f'{key}.{n}', old[key].get(n, ''), new[key][n])
-    if abs(old['loss'] - new['loss']) > 1e-5 * max(1.0, abs(new['loss'])):
-        problems.append(f'loss {old["loss"]} vs {new["loss"]}')
-    if (old['oversmoothing'] is None) != (new['oversmoothing'] is None) or (
-            new['oversmoothing'] and np.abs(np.array(old['oversmoothing']) - np.array(new['oversmoothing'])).max() > 1e-5):
-        problems.append('oversmoothing differs')
-    if old.get('box') != new.get('box') or old.get('plainWeights') != new.get('plainWeights'):
-        problems.append('box or plainWeights differ')
-    return [f'{os.path.basename(path)}: {p}' for p in problems]
+            base = w0[n] if key in ('adamw', 'sgd') else None
+            note('derivatives', f'{key}.{n}', fixture.decode_f32(new[key][n]), fixture.decode_f32(old[key].get(n, '')), base)
+    if (old['oversmoothing'] is None) != (new['oversmoothing'] is None):
+        worst['values'] = (np.inf, 'oversmoothing present in one only')
+    elif new['oversmoothing']:
+        note('values', 'oversmoothing', new['oversmoothing'], old['oversmoothing'])
+    if old.get('box') != new.get('box') or ('plainWeights' in old) != ('plainWeights' in new):
+        worst['values'] = (np.inf, 'box, or plainWeights present in one only')
+    elif 'plainWeights' in new:
+        note('values', 'plainWeights', new['plainWeights'], old['plainWeights'])
+    return worst
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('paths', nargs='+', help='fixture files or directories of them')
-    ap.add_argument('--check', action='store_true', help='compare with the committed expected values, write nothing')
+    ap.add_argument('--check', action='store_true',
+                    help='recompute and compare with the committed expected values (to 1e-6 relative), write nothing')
+    ap.add_argument('--float32', action='store_true',
+                    help='with --check: compute in float32 and report how far PyTorch itself is from the float64 values')
     args = ap.parse_args()
+    global DTYPE
+    if args.float32:
+        if not args.check:
+            raise SystemExit('--float32 only with --check: the fixtures hold float64 results')
+        DTYPE = torch.float32
     files = []
     for p in args.paths:
         files += sorted(glob.glob(os.path.join(p, '*.json'))) if os.path.isdir(p) else [p]
     if not files:
         raise SystemExit(f'no fixtures found in {", ".join(args.paths)}; run `npm run golden` to export them')
-    problems = []
+    tolerance = 1e-6
+    failed = 0
+    overall = {'values': (0.0, ''), 'derivatives': (0.0, '')}
     for path in files:
         case = fixture.load(path)
         exp = compute(case)
-        if args.check:
-            if 'expected' not in case:
-                problems.append(f'{os.path.basename(path)}: no expected values; run `npm run golden`')
-            else:
-                problems += compare(path, case['expected'], exp)
-        else:
+        name = os.path.basename(path)
+        if not args.check:
             case['expected'] = exp
             fixture.save(path, case)
-    if args.check:
-        for p in problems:
-            print(p, file=sys.stderr)
-        print(f'twin: {len(files)} fixtures checked, {len(problems)} differences')
-        sys.exit(1 if problems else 0)
-    print(f'twin: {len(files)} fixtures written')
+            continue
+        if 'expected' not in case:
+            print(f'{name}: no expected values; run `npm run golden`', file=sys.stderr)
+            failed += 1
+            continue
+        worst = deviations(case, case['expected'], exp)
+        for kind, (d, what) in worst.items():
+            if d > overall[kind][0] or np.isnan(d):
+                overall[kind] = (d, f'{name} {what}')
+        if not args.float32 and any(not d <= tolerance for d, _ in worst.values()):
+            print(f'{name}: ' + ', '.join(f'{what} {d:.2e}' for d, what in worst.values() if not d <= tolerance), file=sys.stderr)
+            failed += 1
+    if not args.check:
+        print(f'twin: {len(files)} fixtures written')
+        return
+    summary = '; '.join(f'{kind} up to {d:.2e} ({what})' for kind, (d, what) in overall.items())
+    if args.float32:
+        print(f'twin in float32 vs the float64 fixtures, {len(files)} fixtures: {summary}')
+        return
+    print(f'twin: {len(files)} fixtures checked, {failed} differ from the committed values beyond {tolerance}: {summary}')
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == '__main__':

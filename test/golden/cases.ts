@@ -89,6 +89,7 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'gmix-tabular-mlp-asam', parts: [{ method: 'gmix', options: { rho: 0.5, adaptive: true } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9) },
   { name: 'bgmix-image-mean', parts: [{ method: 'bgmix' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
   { name: 'bgmix-tabular-mlp-asam', parts: [{ method: 'bgmix', options: { rho: 0.5, adaptive: true } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9) },
+  { name: 'dgmix-image-mean', parts: [{ method: 'dgmix' }], modality: 'image', net: 'mean', methodSeed: 7, accept: lambdaBelow(0.9) },
   { name: 'dgmix-tabular-cls', parts: [{ method: 'dgmix' }], modality: 'tabular', net: 'cls', accept: lambdaBelow(0.9) },
   { name: 'dgmix-image-mlp-asam', parts: [{ method: 'dgmix', options: { rho: 0.5, adaptive: true } }], modality: 'image', net: 'mlp', accept: lambdaBelow(0.9) },
 
