@@ -5,13 +5,12 @@
  *
  *   node dist/test/golden/export.js            export, then run the twin
  *   node dist/test/golden/export.js --no-twin  export only
- *   node dist/test/golden/export.js --python /usr/bin/python3
+ *   node dist/test/golden/export.js --python /usr/bin/python3   (default: $MIXBENCH_TORCH_PYTHON, python3, /usr/bin/python3)
  *
  * The weights are mixbench's initialisation for the case's seed with every bias, LayerNorm gain and bias moved by
  * seeded noise, so that no bias is 0 and no gain is 1 (a network that ignores one of them would still agree at the
  * plain initialisation).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../../src/tf';
@@ -26,7 +25,8 @@ import {
   GOLDEN_BATCH, GOLDEN_CASES, GOLDEN_CLASSES, GOLDEN_MLP_HIDDEN, GOLDEN_SHAPES, GOLDEN_TRANSFORMER, GOLDEN_VOCAB,
   type GoldenCaseSpec,
 } from './cases';
-import { encodeF32, GOLDEN_FORMAT, GOLDEN_STEPS_DIR, paramName, REPO_ROOT, type GoldenFixture } from './format';
+import { encodeF32, GOLDEN_FORMAT, GOLDEN_STEPS_DIR, paramName, type GoldenFixture } from './format';
+import { findTorchPython, INSTALL_TORCH, runTwin } from './python';
 
 const MAX_SEED_TRIES = 500;
 
@@ -118,26 +118,14 @@ function exportCase(spec: GoldenCaseSpec): GoldenFixture {
   };
 }
 
-function findTorchPython(explicit?: string): string {
-  const env = withoutCoretype();
-  for (const py of explicit ? [explicit] : ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8', env });
-    if (r.status === 0) return py;
-  }
-  throw new Error('no Python with PyTorch and numpy found (tried python3, /usr/bin/python3); on Debian/Ubuntu: apt-get install python3-torch, or pass --python PATH');
-}
-
-/** OPENBLAS_CORETYPE (exported on some machines to force a CPU kernel family) is unset for PyTorch only. */
-function withoutCoretype(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  return env;
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const pyFlag = args.indexOf('--python');
-  const python = args.includes('--no-twin') ? null : findTorchPython(pyFlag >= 0 ? args[pyFlag + 1] : undefined);
+  let python: string | null = null;
+  if (!args.includes('--no-twin')) {
+    python = findTorchPython(pyFlag >= 0 ? args[pyFlag + 1] : undefined);
+    if (!python) throw new Error(`no Python with PyTorch and numpy found (tried $MIXBENCH_TORCH_PYTHON, python3, /usr/bin/python3); ${INSTALL_TORCH}, or pass --python PATH`);
+  }
   await tf.setBackend('cpu');
   mkdirSync(GOLDEN_STEPS_DIR, { recursive: true });
   const names = new Set(GOLDEN_CASES.map((c) => c.name));
@@ -150,7 +138,7 @@ async function main(): Promise<void> {
   });
   console.log(`exported ${GOLDEN_CASES.length} golden cases to ${GOLDEN_STEPS_DIR}`);
   if (!python) return;
-  const r = spawnSync(python, [join(REPO_ROOT, 'reference', 'twin.py'), GOLDEN_STEPS_DIR], { stdio: 'inherit', env: withoutCoretype() });
+  const r = runTwin(python, [GOLDEN_STEPS_DIR], true);
   if (r.status !== 0) {
     console.error(`the twin failed (exit ${r.status}); the fixtures have no expected values until \`npm run golden\` succeeds`);
     process.exit(1);
