@@ -65,8 +65,9 @@ class Step:
                 self.input_mix = ('mixup', draw['lambda'], perm)
             elif name == 'cutmix':
                 H, W = net.shape[0], net.shape[1]
-                if 'drawnLambda' in draw:
-                    box = rand_bbox(H, W, draw['drawnLambda'], draw['centre'][0], draw['centre'][1])
+                if 'drawnLambda' in draw and 'cy' in draw['box']:
+                    # the box from the drawn λ and centre, as the official rand_bbox makes it
+                    box = rand_bbox(H, W, draw['drawnLambda'], draw['box']['cy'], draw['box']['cx'])
                 else:
                     b = draw['box']
                     box = (b['y1'], b['y2'], b['x1'], b['x2'])

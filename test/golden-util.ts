@@ -245,9 +245,9 @@ function checkDraws(f: GoldenFixture, m: MixbenchStep): void {
     'if that is deliberate, regenerate the fixtures with `npm run golden`');
   const box = f.expected!.box;
   if (box) {
-    const got = m.draws.find((d) => d.box)?.box as Record<string, number> | undefined;
-    const lambda = m.draws.find((d) => d.box)?.lambda;
-    assert.deepEqual({ ...got, lambda }, box, `${f.case}: mixbench's CutMix box and λ differ from the twin's`);
+    const draw = m.draws.find((d) => d.box);
+    const { y1, y2, x1, x2 } = (draw?.box ?? {}) as Record<string, number>;
+    assert.deepEqual({ y1, y2, x1, x2, lambda: draw?.lambda }, box, `${f.case}: mixbench's CutMix box and λ differ from the twin's (official rand_bbox)`);
   }
 }
 

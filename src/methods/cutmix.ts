@@ -15,6 +15,8 @@ export interface CutBox {
   y1: number; y2: number; x1: number; x2: number;
   /** 1 − pasted area / image area: the target weight of the example itself. */
   lambda: number;
+  /** The drawn centre (row, column), before clipping. */
+  cy: number; cx: number;
 }
 
 /** The official rand_bbox: cut ratio √(1−λ), centre uniform, clipped to the image; λ recomputed from the box. */
@@ -29,7 +31,7 @@ export function drawBox(rng: Rng, height: number, width: number, lambda: number)
   const y2 = clip(cy + Math.floor(cutH / 2), height);
   const x1 = clip(cx - Math.floor(cutW / 2), width);
   const x2 = clip(cx + Math.floor(cutW / 2), width);
-  return { y1, y2, x1, x2, lambda: 1 - ((y2 - y1) * (x2 - x1)) / (height * width) };
+  return { y1, y2, x1, x2, cy, cx, lambda: 1 - ((y2 - y1) * (x2 - x1)) / (height * width) };
 }
 
 /** [1, H, W, 1] mask, 1 inside the box. */
@@ -52,7 +54,7 @@ export const cutmix: PartFactory = (options): MethodPart => {
       const box = drawBox(ctx.rng, H, W, force ?? drawn);
       const lambda = box.lambda;
       return {
-        info: { lambda, perm, box },
+        info: { lambda, drawnLambda: force ?? drawn, perm, box },
         batch: (x, y) => {
           if (lambda === 1) return { x, y };
           const mask = boxMask(box, H, W);
