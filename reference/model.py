@@ -5,7 +5,7 @@ Transformer (pre-norm, as timm's ViT / DeiT blocks):
     tokens  = x_patches @ W_patch + b_patch        image: p×p×C patches, row-major over the patch grid,
                                                    each patch flattened in (row, column, channel) order
                                                    tabular: one token per feature, value · W_patch[0] + b_patch
-                                                   text: rows of the token table W_patch [vocab, d] + b_patch
+                                                   text: rows of the token table [vocab, d] + b_patch
     [CLS] prepended when pool = cls; + pos [T, d] (stored flat as [T·d])
     block l:  h = h + Attn(LN1(h));  h = h + W2·GELU_tanh(W1·LN2(h))
     pooled  = mean over tokens (text: over real tokens only), or the CLS token
@@ -61,9 +61,10 @@ class Net:
         self.seq = self.tokens + (1 if self.cls else 0)
 
     def decayed(self, name):
-        """AdamW/SGD weight decay: the weight matrices of the affine maps (the patch projection or token table, the
-        attention and MLP projections, the head), as timm and HF BERT decay them; not biases, LayerNorm parameters,
-        the position embedding or the CLS token (timm's no_weight_decay: pos_embed, cls_token)."""
+        """AdamW/SGD weight decay: the weight matrices of the affine maps (the image patch or tabular feature
+        projection, the attention and MLP projections, the head), as timm decays them; not biases, LayerNorm
+        parameters, the position embedding or the CLS token (timm's no_weight_decay: pos_embed, cls_token), nor the
+        text token table, which mixbench treats as an embedding (HF BERT recipes would decay it)."""
         if self.kind == 'mlp':
             return name.startswith('dense') and name.endswith('/w') or name == 'head/w'
         matrices = {'patch/w', 'head/w'}
@@ -96,7 +97,7 @@ def embed(net, P, x):
     elif net.modality == 'tabular':
         t = x.unsqueeze(-1) * P['patch/w'][0] + P['patch/b']
     else:
-        t = P['patch/w'][x.long()] + P['patch/b']
+        t = P['tokens/table'][x.long()] + P['patch/b']
     if net.cls:
         t = torch.cat([P['cls'].reshape(1, 1, net.dim).expand(B, 1, net.dim), t], dim=1)
     return t + P['pos'].reshape(net.seq, net.dim)

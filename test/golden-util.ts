@@ -13,13 +13,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../src/tf';
 import { resolveTrain } from '../src/config/resolve';
-import type { RunSpec } from '../src/config/plan';
+import type { RunSpec } from '../src/core/run';
 import type { Dataset } from '../src/data/dataset';
 import { buildModel } from '../src/model/build';
 import { configureOps } from '../src/model/ops';
 import type { Model } from '../src/model/types';
 import { instantiateMethod } from '../src/methods/registry';
-import { measureOversmoothing } from '../src/report/oversmoothing';
+import { measureOversmoothing } from '../src/train/oversmoothing';
 import { clipByGlobalNorm, createOptimizer } from '../src/train/optimizers';
 import { beginStep, makeStepLoss, networkHooks, plainGradients } from '../src/train/step';
 import { oneHot } from '../src/model/ops';
@@ -159,7 +159,7 @@ export function runMixbenchStep(f: GoldenFixture): MixbenchStep {
       const restored = now.every((w, i) => w.every((wi, j) => Object.is(wi, w0[i][j])));
       const after = (kind: 'adamw' | 'sgd'): Record<string, Float32Array> => {
         const s = f.train[kind];
-        const cfg = resolveTrain({ optimizer: kind, ...s, gradClip: s.gradClip ?? undefined }, f.model.type);
+        const cfg = resolveTrain({ optimizer: kind, ...s, gradClip: s.gradClip ?? undefined });
         const opt = createOptimizer(cfg, model.variables);
         // As the training loop does: clip the global norm of the final gradient, then step.
         opt.apply(cfg.gradClip ? clipByGlobalNorm(grads, cfg.gradClip) : grads, cfg.lr);

@@ -14,7 +14,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../../src/tf';
-import type { ResolvedModel } from '../../src/config/schema';
+import type { ResolvedModel } from '../../src/core/experiment';
 import { buildModel } from '../../src/model/build';
 import { methodInfo } from '../../src/methods/catalog';
 import { instantiateMethod } from '../../src/methods/registry';

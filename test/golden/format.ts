@@ -4,7 +4,7 @@
  * in base64 with their shape.
  */
 import { join } from 'node:path';
-import type { ResolvedModel } from '../../src/config/schema';
+import type { ResolvedModel } from '../../src/core/experiment';
 import type { GoldenModality } from './cases';
 
 export const GOLDEN_FORMAT = 'mixbench-golden-step/1';
