@@ -42,9 +42,10 @@ def rand_bbox(height, width, lam, cy, cx):
 
 
 class Step:
-    """A method's parts and the step's draws, from one fixture."""
+    """One step of a method: its parts ([{method, options}], main method first) and what each part drew
+    ([{lambda, perm, layer, box, drawnLambda, ...}], one dict per part, as mixbench's PartStep.info)."""
 
-    def __init__(self, case, net):
+    def __init__(self, parts, draws, net):
         self.net = net
         self.smoothing = 0.0
         self.neutreno = None
@@ -52,7 +53,7 @@ class Step:
         self.hidden_mix = None  # ('manifold', site, lam, perm) | ('amplify', lam, perm)
         self.optimizer = None   # ('sam', rho, adaptive) | ('split', rule, rho, adaptive)
         self.box = None
-        for part, draw in zip(case['method'], case['draws']):
+        for part, draw in zip(parts, draws):
             name, o = part['method'], part['options']
             perm = torch.tensor(draw['perm'], dtype=torch.long) if 'perm' in draw else None
             if name in ('baseline', 'sam'):
@@ -83,7 +84,7 @@ class Step:
             elif name == 'amplify':
                 self.hidden_mix = ('amplify', draw['lambda'], perm)
             else:
-                raise SystemExit(f'{case["case"]}: the twin has no implementation of method part "{name}"')
+                raise ValueError(f'the twin has no implementation of method part "{name}"')
             if name in ('sam', 'gmix'):
                 self.optimizer = ('sam', o['rho'], o['adaptive'])
             elif name in ('bgmix', 'dgmix'):

@@ -9,8 +9,9 @@ Transformer (pre-norm, as timm's ViT / DeiT blocks):
     [CLS] prepended when pool = cls; + pos [T, d] (stored flat as [T·d])
     block l:  h = h + Attn(LN1(h));  h = h + W2·GELU_tanh(W1·LN2(h))
     pooled  = mean over tokens (text: over real tokens only), or the CLS token
-    logits  = LN_f(pooled) @ W_head + b_head       the final LayerNorm acts on the pooled vector (timm's avg-pool
-                                                   head; NeuTRENO's DeiT normalises every token and reads CLS)
+    logits  = LN_f(pooled) @ W_head + b_head       head 'pooled-norm': the final LayerNorm acts on the pooled vector
+                                                   (timm's avg-pool head); 'token-norm': on every token before
+                                                   pooling (DeiT, NeuTRENO's official code)
 Linear weights are stored [in, out] (x @ W + b), as mixbench stores them. Attention keys of text padding (id 0) are
 masked; a sequence of padding only (never produced by mixbench's loaders) attends to every position.
 
@@ -53,6 +54,11 @@ class Net:
         self.heads = model['heads']
         self.patch = model.get('patch', 2)
         self.cls = model['pool'] == 'cls'
+        # Where the final LayerNorm sits (issue 10's model.head): 'pooled-norm' on the pooled vector (timm's avg-pool
+        # ViT; the only head of fixtures without the key), 'token-norm' on every token before pooling (DeiT).
+        self.head = model.get('head', 'pooled-norm')
+        if self.head not in ('pooled-norm', 'token-norm'):
+            raise ValueError(f'unknown model.head {self.head!r}')
         if self.modality == 'image':
             h, w, _ = self.shape
             self.tokens = (h // self.patch) * (w // self.patch)
@@ -150,6 +156,8 @@ def transformer(net, P, x, mix=None, neutreno_lambda=None, observe=None):
         h = mix(('block', l), h)
         if observe:
             observe(('block', l), h)
+    if net.head == 'token-norm':
+        h = layer_norm(h, P['lnf/g'], P['lnf/b'])
     if net.cls:
         pooled = h[:, 0]
     elif pad is not None:
@@ -157,7 +165,9 @@ def transformer(net, P, x, mix=None, neutreno_lambda=None, observe=None):
         pooled = (h * real.unsqueeze(-1)).sum(1) / real.sum(1, keepdim=True)
     else:
         pooled = h.mean(1)
-    return layer_norm(pooled, P['lnf/g'], P['lnf/b']) @ P['head/w'] + P['head/b']
+    if net.head == 'pooled-norm':
+        pooled = layer_norm(pooled, P['lnf/g'], P['lnf/b'])
+    return pooled @ P['head/w'] + P['head/b']
 
 
 def mlp(net, P, x, mix=None):

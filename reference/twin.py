@@ -38,7 +38,7 @@ def compute(case):
     net = Net(case['model'], case['data'])
     P0 = fixture.params_of(case, DTYPE)
     x, labels = fixture.batch_of(case, DTYPE)
-    step = Step(case, net)
+    step = Step(case['method'], case['draws'], net)
     r = step.run(P0, x, labels)
     grads = r['grads']
     exp = {
