@@ -123,8 +123,13 @@ async function main(): Promise<void> {
   const pyFlag = args.indexOf('--python');
   let python: string | null = null;
   if (!args.includes('--no-twin')) {
-    python = findTorchPython(pyFlag >= 0 ? args[pyFlag + 1] : undefined);
-    if (!python) throw new Error(`no Python with PyTorch and numpy found (tried $MIXBENCH_TORCH_PYTHON, python3, /usr/bin/python3); ${INSTALL_TORCH}, or pass --python PATH`);
+    const explicit = pyFlag >= 0 ? args[pyFlag + 1] : undefined;
+    python = findTorchPython(explicit);
+    if (!python) {
+      const tried = explicit ?? process.env.MIXBENCH_TORCH_PYTHON ?? 'python3 and /usr/bin/python3';
+      console.error(`no Python with PyTorch and numpy (tried ${tried}); ${INSTALL_TORCH}, or pass --python PATH (--no-twin exports without it)`);
+      process.exit(2);
+    }
   }
   await tf.setBackend('cpu');
   mkdirSync(GOLDEN_STEPS_DIR, { recursive: true });
