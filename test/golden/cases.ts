@@ -18,7 +18,7 @@ export interface GoldenCaseSpec {
   net: GoldenNet;
   /** Transformer depth (default 2; NeuTRENO cases use 3 so that V⁰ feeds two later layers). */
   depth?: number;
-  /** First seed of the method's random stream to try (default 1). */
+  /** First seed of the method's random stream to try (default: derived from the name). */
   methodSeed?: number;
   /** Keeps the first method seed whose draws pass (e.g. an AMPLIFY λ far enough from 1 to matter). */
   accept?: (draws: Record<string, unknown>[]) => boolean;
@@ -41,8 +41,10 @@ export const GOLDEN_BATCH = 6;
 export const GOLDEN_TRANSFORMER = { dim: 8, depth: 2, heads: 2, mlpDim: 16, patch: 2, dropout: 0 };
 export const GOLDEN_MLP_HIDDEN = [12, 10];
 
-const lambdaBelow = (max: number) => (draws: Record<string, unknown>[]) =>
-  draws.some((d) => typeof d.lambda === 'number' && d.lambda < max && d.lambda > 0.2);
+const lambdaBetween = (min: number, max: number) => (draws: Record<string, unknown>[]) =>
+  draws.some((d) => typeof d.lambda === 'number' && d.lambda < max && d.lambda > min);
+/** A λ far enough from 1 that mixing matters (and not so small that the partner is all there is). */
+const lambdaBelow = (max: number) => lambdaBetween(0.2, max);
 const hiddenLayer = (draws: Record<string, unknown>[]) => draws.some((d) => typeof d.layer === 'number');
 /** A CutMix box that is neither empty nor the whole image. */
 const partialBox = (draws: Record<string, unknown>[]) => draws.some((d) => typeof d.lambda === 'number' && d.lambda > 0.3 && d.lambda < 0.9);
@@ -57,7 +59,8 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'baseline-image-mlp', parts: [{ method: 'baseline' }], modality: 'image', net: 'mlp' },
   { name: 'baseline-tabular-mlp', parts: [{ method: 'baseline' }], modality: 'tabular', net: 'mlp', nesterov: true },
 
-  { name: 'mixup-image-mean', parts: [{ method: 'mixup', options: { alpha: 1 } }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
+  // λ < 0.5: the partner dominates the mixed input and target.
+  { name: 'mixup-image-mean', parts: [{ method: 'mixup', options: { alpha: 1 } }], modality: 'image', net: 'mean', accept: lambdaBetween(0.2, 0.5) },
   { name: 'mixup-tabular-cls', parts: [{ method: 'mixup', options: { alpha: 8 } }], modality: 'tabular', net: 'cls', nesterov: true },
   // gradClip 1 is above this case's gradient norm (0.29): clipping must leave the gradient alone.
   { name: 'mixup-tabular-mlp', parts: [{ method: 'mixup', options: { alpha: 1 } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9), gradClip: 1 },
@@ -68,8 +71,8 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'manifold-mixup-image-mlp', parts: [{ method: 'manifold-mixup' }], modality: 'image', net: 'mlp', accept: hiddenLayer },
 
   { name: 'cutmix-image-mean', parts: [{ method: 'cutmix' }], modality: 'image', net: 'mean', accept: partialBox },
-  { name: 'cutmix-image-cls', parts: [{ method: 'cutmix' }], modality: 'image', net: 'cls', methodSeed: 20, accept: partialBox },
-  { name: 'cutmix-image-mlp', parts: [{ method: 'cutmix' }], modality: 'image', net: 'mlp', methodSeed: 40, accept: partialBox },
+  { name: 'cutmix-image-cls', parts: [{ method: 'cutmix' }], modality: 'image', net: 'cls', accept: partialBox },
+  { name: 'cutmix-image-mlp', parts: [{ method: 'cutmix' }], modality: 'image', net: 'mlp', accept: partialBox },
 
   { name: 'label-smoothing-image-mean', parts: [{ method: 'label-smoothing' }], modality: 'image', net: 'mean' },
   { name: 'label-smoothing-text-mean', parts: [{ method: 'label-smoothing', options: { epsilon: 0.1 } }], modality: 'text', net: 'mean' },
@@ -90,7 +93,7 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'gmix-tabular-mlp-asam', parts: [{ method: 'gmix', options: { rho: 0.5, adaptive: true } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9) },
   { name: 'bgmix-image-mean', parts: [{ method: 'bgmix' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
   { name: 'bgmix-tabular-mlp-asam', parts: [{ method: 'bgmix', options: { rho: 0.5, adaptive: true } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9) },
-  { name: 'dgmix-image-mean', parts: [{ method: 'dgmix' }], modality: 'image', net: 'mean', methodSeed: 7, accept: lambdaBelow(0.9) },
+  { name: 'dgmix-image-mean', parts: [{ method: 'dgmix' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
   { name: 'dgmix-tabular-cls', parts: [{ method: 'dgmix' }], modality: 'tabular', net: 'cls', accept: lambdaBelow(0.9) },
   { name: 'dgmix-image-mlp-asam', parts: [{ method: 'dgmix', options: { rho: 0.5, adaptive: true } }], modality: 'image', net: 'mlp', accept: lambdaBelow(0.9) },
 

@@ -65,7 +65,9 @@ function exportCase(spec: GoldenCaseSpec): GoldenFixture {
   const shape = [...GOLDEN_SHAPES[spec.modality]];
   const ds = { modality: spec.modality, shape, numClasses: GOLDEN_CLASSES, vocabSize: spec.modality === 'text' ? GOLDEN_VOCAB : undefined };
   // Seeds from the case's name: adding or reordering cases leaves the other fixtures unchanged.
-  const seeds = { init: deriveSeed('golden-init', spec.name), batch: deriveSeed('golden-batch', spec.name), method: spec.methodSeed ?? 1 };
+  const seeds = {
+    init: deriveSeed('golden-init', spec.name), batch: deriveSeed('golden-batch', spec.name), method: spec.methodSeed ?? deriveSeed('golden-method', spec.name),
+  };
   const net = buildModel(model, ds, seeds.init);
   const noise = new Rng(deriveSeed('golden-perturb', spec.name));
   const params = net.variables.map((v) => {
