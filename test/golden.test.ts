@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { loadConfigFile } from '../src/config/load';
 import { modalityOf } from '../src/data/spec';
-import { methodInfo, methodNames } from '../src/methods/catalog';
+import { methodInfo, methodNames } from '../src/methods';
 import { checkGoldenCase, loadGoldenCases, useGoldenBackend, type Deviation, type GoldenCase } from './golden-util';
 import { REPO_ROOT } from './golden/format';
 

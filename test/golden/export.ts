@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import * as tf from '../../src/tf';
 import type { ResolvedModel } from '../../src/core/experiment';
 import { buildModel } from '../../src/model/build';
-import { methodInfo } from '../../src/methods/catalog';
+import { methodInfo } from '../../src/methods';
 import { instantiateMethod } from '../../src/methods/registry';
 import { beginStep } from '../../src/train/step';
 import { deriveSeed } from '../../src/util/hash';
