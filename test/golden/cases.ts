@@ -36,7 +36,8 @@ export const GOLDEN_SHAPES = {
   text: [7],
 } as const;
 export const GOLDEN_VOCAB = 13;
-export const GOLDEN_CLASSES = 3;
+/** As many classes as examples, every label distinct: targets mixed with a wrong permutation always show. */
+export const GOLDEN_CLASSES = 6;
 export const GOLDEN_BATCH = 6;
 export const GOLDEN_TRANSFORMER = { dim: 8, depth: 2, heads: 2, mlpDim: 16, patch: 2, dropout: 0 };
 export const GOLDEN_MLP_HIDDEN = [12, 10];

@@ -49,7 +49,7 @@ function batchOf(spec: GoldenCaseSpec, seed: number): { shape: number[]; x: Floa
   } else {
     for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   }
-  const labels = Array.from({ length: GOLDEN_BATCH }, (_, i) => [0, 1, 2, 1, 0, 2][i % 6]);
+  const labels = [2, 0, 5, 3, 1, 4].slice(0, GOLDEN_BATCH);
   return { shape: [GOLDEN_BATCH, ...shape], x, labels };
 }
 
