@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   cohenDz, confidenceInterval, detectableNoncentrality, erfc, holmAdjust, mean, median, midranks, minimumDetectableDifference,
-  noncentralTCdf, normalCdf, pairedPower, pairedTPower, pairedTTest, rankValues, regularizedIncompleteBeta, seedsNeeded,
+  judgeClaim, nonInferiorityP, noncentralTCdf, normalCdf, pairedPower, pairedTPower, pairedTTest, rankValues, regularizedIncompleteBeta, seedsNeeded,
   standardError, std, studentTCdf, studentTQuantile, variance, wilcoxonSignedRank,
 } from '../src/report/stats';
 
@@ -238,4 +238,82 @@ test('Cohen d_z and the power figures of paired differences', () => {
   assert.equal(pw.seedsForObserved, seedsNeeded(dz, { alpha: 0.05 }));
   assert.ok(pw.seedsForObserved > 8 && pw.seedsForObserved < 20, `${pw.seedsForObserved}`); // p = 0.039 with 8: power ~ 0.5
   assert.equal(pairedPower([0.1], { alpha: 0.05 }), undefined);
+});
+
+/** n improvements with mean m and sample sd exactly s (a centred, standardised ramp). */
+function withMeanSd(n: number, m: number, s: number): number[] {
+  const z = Array.from({ length: n }, (_, i) => i - (n - 1) / 2);
+  const sz = std(z)!;
+  return z.map((v) => m + (s * v) / sz);
+}
+
+const pOf = (d: number[]) => pairedTTest(d, d.map(() => 0))!.p;
+
+test('claim verdicts: holds / does not hold / inconclusive by the power of the experiment', () => {
+  const alpha = 0.05;
+  // Significant improvement: holds.
+  const strong = withMeanSd(5, 0.03, 0.01);
+  assert.equal(judgeClaim({ kind: 'better', improvements: strong, p: pOf(strong), alpha, family: 1 }).verdict, 'holds');
+  // 3 seeds, paired SD 2 points, +1 point observed, the paper reports +2 points: MDD = 3.264·0.02 = 6.5 points > 2.
+  const weak = withMeanSd(3, 0.01, 0.02);
+  const j = judgeClaim({ kind: 'better', improvements: weak, p: pOf(weak), alpha, family: 1, effect: 0.02 });
+  assert.equal(j.verdict, 'inconclusive');
+  close(j.mdd, 3.264043549699572 * 0.02, 1e-10, 'MDD = d_z*(3)·sd');
+  assert.equal(j.seedsNeeded, 10, 'd_z = 1 at α = 0.05 needs 10 pairs (mpmath)');
+  assert.equal(j.seedsFor, 'effect');
+  assert.match(j.reason, /MDD 0\.065 \(80% power, α = 0\.05\) > the paper's \+0\.020: could not have detected it; 10 seeds would/);
+  // 30 seeds with SD 0.5 points: MDD 0.26 points < 2: a null result is a real "does not hold".
+  const powered = withMeanSd(30, 0.0005, 0.005);
+  const k = judgeClaim({ kind: 'better', improvements: powered, p: pOf(powered), alpha, family: 1, effect: 0.02 });
+  assert.equal(k.verdict, 'does not hold');
+  close(k.mdd, 0.5292356151129529 * 0.005, 1e-11, 'MDD at n = 30');
+  // Without a stated effect: a positive non-significant difference is inconclusive, with the seeds that would detect it.
+  const u = judgeClaim({ kind: 'better', improvements: weak, p: pOf(weak), alpha, family: 1 });
+  assert.equal(u.verdict, 'inconclusive');
+  assert.equal(u.seedsFor, 'observed');
+  assert.equal(u.seedsNeeded, seedsNeeded(0.5, { alpha }), 'd_z = 0.01/0.02');
+  // ... a negative one is "does not hold" only when it is at least half the MDD (0.0326 here).
+  const slightlyWorse = withMeanSd(3, -0.03, 0.02);
+  assert.ok(pOf(slightlyWorse) > alpha);
+  assert.equal(judgeClaim({ kind: 'better', improvements: slightlyWorse, p: pOf(slightlyWorse), alpha, family: 1 }).verdict, 'inconclusive');
+  const worse = withMeanSd(3, -0.034, 0.02);
+  assert.ok(pOf(worse) > alpha, 'not significant by itself');
+  assert.equal(judgeClaim({ kind: 'better', improvements: worse, p: pOf(worse), alpha, family: 1 }).verdict, 'does not hold');
+  // Significantly the other way: does not hold, whatever the power.
+  const opposite = withMeanSd(3, -0.1, 0.01);
+  assert.equal(judgeClaim({ kind: 'better', improvements: opposite, p: pOf(opposite), alpha, family: 1, effect: 0.5 }).verdict, 'does not hold');
+  // A family of 4: power at α/4 (Holm's strictest step): MDD = 6.546·sd (mpmath), and a raw p = 0.03 no longer holds.
+  const f = judgeClaim({ kind: 'better', improvements: weak, p: 0.12, alpha, family: 4, effect: 0.02 });
+  close(f.mdd, 6.546046683632413 * 0.02, 1e-10, 'MDD at α/4');
+  assert.equal(f.powerAlpha, 0.0125);
+  assert.equal(f.seedsNeeded, 15, 'd_z = 1 at α = 0.0125 needs 15 pairs (mpmath)');
+  // Exact Wilcoxon cannot reach α/4 with fewer than ⌈log2(2/0.0125)⌉ = 8 pairs.
+  const w = judgeClaim({ kind: 'better', improvements: weak, p: 0.5, alpha, family: 4, effect: 0.1, minSeeds: (l) => Math.ceil(Math.log2(2 / l)) });
+  assert.equal(w.seedsNeeded, 8);
+});
+
+test('non-inferiority: p ↔ the (1 − α) CI above −margin; inconclusive when an equal arm could not be shown non-inferior', () => {
+  const alpha = 0.05;
+  const d = withMeanSd(3, -0.001, 0.02);
+  const ci = confidenceInterval(d)!;
+  // Margin at the CI's lower end: p = alpha exactly.
+  close(nonInferiorityP(d, -ci[0]), alpha, 1e-9, 'p at the CI bound');
+  assert.ok(nonInferiorityP(d, -ci[0] + 0.001)! < alpha && nonInferiorityP(d, -ci[0] - 0.001)! > alpha);
+  const j = judgeClaim({ kind: 'notWorse', improvements: d, p: nonInferiorityP(d, 0.01)!, alpha, family: 1, margin: 0.01 });
+  assert.equal(j.verdict, 'inconclusive');
+  // One-sided at α/2 = the two-sided 5% test: d_z* for n = 3 with one-sided 0.025 equals the two-sided 0.05 upper part.
+  close(j.mdd, minimumDetectableDifference(3, 0.02, { alpha: 0.025, sides: 1 })!, 1e-15);
+  assert.ok(j.mdd! > 0.01);
+  assert.equal(j.seedsFor, 'margin');
+  assert.equal(j.seedsNeeded, seedsNeeded(0.5, { alpha: 0.025, sides: 1 }));
+  // Clearly worse than the margin: does not hold.
+  const bad = withMeanSd(5, -0.05, 0.005);
+  assert.equal(judgeClaim({ kind: 'notWorse', improvements: bad, p: nonInferiorityP(bad, 0.01)!, alpha, family: 1, margin: 0.01 }).verdict, 'does not hold');
+  // Enough seeds and a small SD: the experiment could have shown it, so a failure is "does not hold".
+  const tight = withMeanSd(30, -0.009, 0.004);
+  const t = judgeClaim({ kind: 'notWorse', improvements: tight, p: nonInferiorityP(tight, 0.01)!, alpha, family: 1, margin: 0.01 });
+  assert.ok(t.mdd! < 0.01);
+  assert.equal(t.verdict, 'does not hold');
+  const good = withMeanSd(30, 0.002, 0.004);
+  assert.equal(judgeClaim({ kind: 'notWorse', improvements: good, p: nonInferiorityP(good, 0.01)!, alpha, family: 1, margin: 0.01 }).verdict, 'holds');
 });

@@ -38,8 +38,12 @@ const claimCommon = {
   note: z.string().optional(),
 };
 
-/** `better: A, than: B`: A beats B on the metric, significantly (paired over seeds). */
-export const BetterClaimSchema = z.strictObject({ better: z.string().min(1), ...claimCommon });
+/**
+ * `better: A, than: B`: A beats B on the metric, significantly (paired over seeds). `effect`: the improvement the
+ * paper reports, in the metric's units (0.02 = two accuracy points): a claim that does not hold is "inconclusive"
+ * when the experiment could not have detected an improvement that large.
+ */
+export const BetterClaimSchema = z.strictObject({ better: z.string().min(1), ...claimCommon, effect: z.number().gt(0).optional() });
 /** `notWorse: A, than: B, margin: m`: A is not worse than B by more than m (the 95% CI of the paired difference excludes −m). */
 export const NotWorseClaimSchema = z.strictObject({ notWorse: z.string().min(1), ...claimCommon });
 /**
@@ -66,6 +70,8 @@ export interface Claim {
   noise?: number | string;
   dataset?: string;
   margin: number;
+  /** better: the paper's improvement (metric units), for the power check. */
+  effect?: number;
   note?: string;
 }
 
@@ -102,6 +108,7 @@ export function resolveReport(report: ReportFile | undefined, claims: ClaimFile[
         noise: c.noise,
         dataset: c.dataset,
         margin: c.margin ?? 0,
+        ...('better' in c && c.effect !== undefined ? { effect: c.effect } : {}),
         note: c.note,
       };
     }),

@@ -535,3 +535,142 @@ export function pairedPower(differences: readonly Maybe[], options: PowerOptions
     power,
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Claim verdicts with power: "holds", "does not hold" or "inconclusive".
+
+/**
+ * One-sided p-value of non-inferiority, H0: mean improvement ≤ −margin, by the t-test over paired improvements
+ * (n − 1 df). Reported doubled (capped at 1) so that "p < alpha" is the same decision as "the two-sided (1 − alpha)
+ * CI of the improvement lies above −margin", the rule notWorse claims have always used.
+ */
+export function nonInferiorityP(improvements: readonly number[], margin: number): number | undefined {
+  const d = finite(improvements);
+  if (d.length < 2) return undefined;
+  const m = mean(d)!;
+  const s = std(d)!;
+  if (s === 0) return m + margin > 0 ? 0 : 1;
+  const t = (m + margin) / (s / Math.sqrt(d.length));
+  return Math.min(1, 2 * (1 - studentTCdf(t, d.length - 1)));
+}
+
+export type ClaimVerdict = 'holds' | 'does not hold' | 'inconclusive';
+
+export interface ClaimEvidence {
+  kind: 'better' | 'notWorse';
+  /** Paired improvements of the claimed arm, positive in the claimed direction (in the metric's units). */
+  improvements: readonly number[];
+  /** The claim's p-value after Holm's adjustment over its family (two-sided; notWorse: see nonInferiorityP). */
+  p: number;
+  alpha: number;
+  /** Number of claims with a p-value in the family (1 = no adjustment). */
+  family: number;
+  /** better: the improvement the paper reports, in the metric's units. */
+  effect?: number;
+  /** notWorse: the tolerated loss. */
+  margin?: number;
+  /** The smallest n at which the test can reach its level at all (exact Wilcoxon: ⌈log2(2/level)⌉). */
+  minSeeds?: (level: number) => number;
+  power?: number;
+}
+
+export interface ClaimJudgement {
+  verdict: ClaimVerdict;
+  n: number;
+  meanImprovement: number;
+  sd: number;
+  dz: number | undefined;
+  /** The level power is computed at: alpha / family (Holm's first step, the strictest a claim can face). */
+  powerAlpha: number;
+  power: number;
+  /** Minimum detectable difference at `power` and `powerAlpha` (notWorse: of the non-inferiority test, one-sided). */
+  mdd: number | undefined;
+  /** Seed pairs at which the paired t-test would reach `power` for `seedsFor`, if the sd stayed as observed. */
+  seedsNeeded: number | undefined;
+  /** What `seedsNeeded` is for: the stated effect, the observed improvement, or non-inferiority at the margin. */
+  seedsFor: 'effect' | 'observed' | 'margin' | undefined;
+  /** Why the verdict, in words (printed with the claim). */
+  reason: string;
+}
+
+const fmt3 = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
+const fmtLevel = (a: number) => (a >= 0.001 ? String(Number(a.toPrecision(3))) : a.toExponential(1));
+
+/**
+ * The verdict of a claim from its paired improvements and its family-adjusted p-value.
+ *
+ * `better` (A improves on B): holds when p < alpha and the mean improvement Δ > 0. Otherwise, with the minimum
+ * detectable difference MDD (paired t, 80% power, two-sided, at alpha/family):
+ * - Δ < 0 with p < alpha (significantly the other way): does not hold;
+ * - with a stated effect e: inconclusive when MDD > e (the experiment could not have detected the paper's effect),
+ *   else does not hold;
+ * - without one: does not hold when Δ ≤ −MDD/2 (worse by at least half of what the experiment could detect),
+ *   else inconclusive (in particular every non-significant Δ > 0).
+ * `notWorse` (A not worse than B by more than margin m): holds when p < alpha. Otherwise it does not hold when the
+ * (1 − alpha) CI of Δ lies below −m, or when the experiment could have shown non-inferiority of an equal arm
+ * (one-sided MDD at alpha/(2·family) ≤ m); else inconclusive.
+ */
+export function judgeClaim(e: ClaimEvidence): ClaimJudgement {
+  const d = finite(e.improvements);
+  const n = d.length;
+  const m = mean(d) ?? NaN;
+  const sd = std(d) ?? NaN;
+  const dz = cohenDz(d);
+  const power = e.power ?? 0.8;
+  const powerAlpha = e.alpha / Math.max(1, e.family);
+  const minSeeds = (level: number) => Math.max(2, e.minSeeds?.(level) ?? 2);
+  const significant = e.p < e.alpha;
+  const judged = (verdict: ClaimVerdict, extra: Partial<ClaimJudgement> & { reason: string }): ClaimJudgement => ({
+    verdict, n, meanImprovement: m, sd, dz, powerAlpha, power, mdd: undefined, seedsNeeded: undefined, seedsFor: undefined, ...extra,
+  });
+  const level = `${Math.round(power * 100)}% power, α = ${fmtLevel(powerAlpha)}`;
+
+  if (e.kind === 'notWorse') {
+    const margin = e.margin ?? 0;
+    const nlevel = powerAlpha / 2;
+    const mdd = minimumDetectableDifference(n, sd, { alpha: nlevel, sides: 1, power });
+    const seeds = sd === 0 ? 2 : Math.max(minSeeds(nlevel), seedsNeeded(margin / sd, { alpha: nlevel, sides: 1, power }));
+    const extra = { mdd, seedsNeeded: seeds, seedsFor: 'margin' as const };
+    if (significant) return judged('holds', { ...extra, reason: '' });
+    const ci = confidenceInterval(d, 1 - e.alpha);
+    if (ci && ci[1] < -margin) {
+      return judged('does not hold', { ...extra, reason: `worse than −${margin} beyond its ${Math.round(100 * (1 - e.alpha))}% CI` });
+    }
+    const what = `MDD ${mdd === undefined ? '–' : mdd.toFixed(3)} for showing non-inferiority (${level} one-sided)`;
+    if (mdd !== undefined && mdd <= margin) return judged('does not hold', { ...extra, reason: `${what} ≤ margin ${margin}` });
+    return judged('inconclusive', {
+      ...extra,
+      reason: `${what} > margin ${margin}: an equal arm could not have been shown non-inferior; ${seedsText(seeds)} would`,
+    });
+  }
+
+  const mdd = minimumDetectableDifference(n, sd, { alpha: powerAlpha, power });
+  if (significant && m > 0) return judged('holds', { mdd, reason: '' });
+  const mddText = `MDD ${mdd === undefined ? '–' : mdd.toFixed(3)} (${level})`;
+  if (e.effect !== undefined) {
+    const seeds = sd === 0 ? 2 : Math.max(minSeeds(powerAlpha), seedsNeeded(e.effect / sd, { alpha: powerAlpha, power }));
+    const extra = { mdd, seedsNeeded: seeds, seedsFor: 'effect' as const };
+    if (significant && m < 0) return judged('does not hold', { ...extra, reason: 'significantly the other way' });
+    if (mdd !== undefined && mdd > e.effect) {
+      return judged('inconclusive', {
+        ...extra, reason: `${mddText} > the paper's ${fmt3(e.effect)}: could not have detected it; ${seedsText(seeds)} would`,
+      });
+    }
+    return judged('does not hold', { ...extra, reason: `${mddText} ≤ the paper's ${fmt3(e.effect)}: it would have been detected` });
+  }
+  if (significant && m < 0) return judged('does not hold', { mdd, reason: 'significantly the other way' });
+  if (mdd !== undefined && m <= -mdd / 2) {
+    return judged('does not hold', { mdd, reason: `worse by at least half the ${mddText}` });
+  }
+  if (m > 0) {
+    const seeds = Math.max(minSeeds(powerAlpha), seedsNeeded(m / sd, { alpha: powerAlpha, power }));
+    return judged('inconclusive', {
+      mdd, seedsNeeded: seeds, seedsFor: 'observed', reason: `${mddText} > the observed ${fmt3(m)}; ${seedsText(seeds)} would detect it`,
+    });
+  }
+  return judged('inconclusive', { mdd, reason: `the observed ${fmt3(m)} is within half the ${mddText} of zero` });
+}
+
+function seedsText(n: number): string {
+  return Number.isFinite(n) ? `${n} seeds` : `more than ${MAX_SEEDS} seeds`;
+}

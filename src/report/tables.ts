@@ -110,7 +110,7 @@ export function writeReport(output: string, records: RunRecord[], settings?: Rep
     files.push(['ensembles.csv', toCsv(ensembles.rows, ENSEMBLE_COLUMNS)]);
     for (const plot of equivariancePlots(ensembles.rows)) files.push([join('plots', plot.file), plot.svg]);
   }
-  const claims = formatClaims([...evaluateClaims(records, s), ...evaluateEnsembleClaims(ensembles.groups, s.claims, s.alpha)]);
+  const claims = formatClaims(evaluateClaims(records, s, evaluateEnsembleClaims(ensembles.groups, s.claims, s.alpha)));
   if (s.claims.length) files.push(['claims.txt', claims]);
   if (settings) files.push(['report.json', `${JSON.stringify(settings, null, 1)}\n`]);
   const paths: string[] = [];
@@ -152,7 +152,7 @@ export function formatReport(records: RunRecord[], settings: ReportSettings = DE
   const ensembleClaims = sourceDirs && settings.claims.some((c) => c.kind === 'ensemble')
     ? evaluateEnsembleClaims(ensembleRows(records, sourceDirs).groups, settings.claims, settings.alpha)
     : [];
-  const claims = formatClaims([...evaluateClaims(records, settings), ...ensembleClaims]);
+  const claims = formatClaims(evaluateClaims(records, settings, ensembleClaims));
   return `${text}\n${claims ? `\n${claims}` : ''}`;
 }
 
