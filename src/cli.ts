@@ -58,10 +58,11 @@ export function buildProgram(): Command {
       const { planRuns } = await import('./config/plan');
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
-      const { writeTables, formatReport } = await import('./report/tables');
+      const { writeTables, formatReport, sweepInfoFor } = await import('./report/tables');
       const { resolveShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
       const exp = loadConfigFile(configPath);
+      const sweep = sweepInfoFor(configPath); // the config text as run, and the overrides, for report.html
       if (flags.output) exp.output = flags.output;
       const plan = planRuns(exp);
       const selected = filterPlan(plan, flags.only ?? []).runs;
@@ -86,7 +87,7 @@ export function buildProgram(): Command {
           select: selected,
           force: !!flags.force,
           sink: progress.sink,
-          onRecords: (records) => writeTables(plan.output, records, exp.report),
+          onRecords: (records) => writeTables(plan.output, records, exp.report, sweep),
         });
       } finally {
         progress.close();

@@ -7,10 +7,12 @@
  *   oversmoothing.csv    a row per (dataset, noise, method, layer) when Transformer runs carry the diagnostic
  *   plots/*.svg          accuracy vs noise, curves, over-smoothing (src/report/plots.ts)
  *   claims.txt           the config's claims and whether they hold (when it has any)
+ *   report.html          all of the above on one self-contained page (src/report/page.ts)
  *   report.json          the report settings used (so `mixbench report <dir>` reuses the config's choice)
+ *   sweep.json           how `mixbench run` was started (config file and text, command line, overrides), for the page
  */
 import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { RunRecord } from '../run/record';
 import { writeFileAtomic } from '../util/fs';
 import { evaluateClaims, formatClaims } from './claims';
@@ -20,6 +22,7 @@ import { allPlots, OVERSMOOTHING_COLUMNS, oversmoothingRows } from './plots';
 import { UsageError } from '../errors';
 import { ACCURACY_METRICS, DEFAULT_REPORT, type ReportSettings } from './settings';
 import { summarise, type Summary, type SummaryRow } from './summary';
+import { reportPage, runOverrides, type SweepInfo } from './page';
 
 import { ENSEMBLE_COLUMNS, ensembleRows, equivariancePlots, evaluateEnsembleClaims } from './ensembles';
 export { toCsv } from './format';
@@ -90,8 +93,46 @@ export interface ReportOutput {
   claims: string;
 }
 
+/** How `mixbench run` was started, for report.html: the config file, its text, the command line and its overrides. */
+export function sweepInfoFor(configPath: string, argv: string[] = process.argv, env: Record<string, string | undefined> = process.env): SweepInfo {
+  let configText: string | undefined;
+  try {
+    configText = readFileSync(configPath, 'utf8');
+  } catch {
+    configText = undefined;
+  }
+  const args = argv.slice(2);
+  return { config: configPath, configText, command: args, overrides: runOverrides(args, env) };
+}
+
+/** sweep.json of the output directory (or of the first source directory that has one). */
+function readSweepInfo(dirs: string[]): SweepInfo | undefined {
+  for (const dir of dirs) {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepInfo;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Relative links from the page to each run's result.json: `runs/<id>/result.json` for the output directory's own runs;
+ * for merged directories, the first source directory that holds the run.
+ */
+function runLinks(output: string, records: RunRecord[], sourceDirs: string[]): Record<string, string> {
+  const links: Record<string, string> = {};
+  const url = (p: string) => p.split(sep).map(encodeURIComponent).join('/');
+  for (const r of records) {
+    const dir = sourceDirs.length === 1 ? sourceDirs[0] : sourceDirs.find((d) => existsSync(join(d, 'runs', r.id, 'result.json'))) ?? output;
+    links[r.id] = url(relative(output, join(dir, 'runs', r.id, 'result.json')));
+  }
+  return links;
+}
+
 /** Write every table and plot into `output` from `records`; the report settings default to `<output>/report.json`. */
-export function writeReport(output: string, records: RunRecord[], settings?: ReportSettings, sourceDirs?: string[]): ReportOutput {
+export function writeReport(output: string, records: RunRecord[], settings?: ReportSettings, sourceDirs?: string[], sweep?: SweepInfo): ReportOutput {
   const s = settings ?? readReportSettings(output);
   const summary = summarise(records, s);
   const title = [...new Set(records.map((r) => r.spec.experiment))].join(' + ') || 'mixbench';
@@ -103,16 +144,25 @@ export function writeReport(output: string, records: RunRecord[], settings?: Rep
   ];
   const os = oversmoothingRows(records);
   if (os.length) files.push(['oversmoothing.csv', toCsv(os as unknown as SummaryRow[], OVERSMOOTHING_COLUMNS)]);
-  for (const plot of allPlots(records, s)) files.push([join('plots', plot.file), plot.svg]);
+  const plots = allPlots(records, s);
   // Ensembles: members' stored test logits are read from the run directories (those of every merged output dir).
-  const ensembles = ensembleRows(records, sourceDirs ?? [output]);
+  const dirs = sourceDirs ?? [output];
+  const ensembles = ensembleRows(records, dirs);
   if (ensembles.rows.length) {
     files.push(['ensembles.csv', toCsv(ensembles.rows, ENSEMBLE_COLUMNS)]);
-    for (const plot of equivariancePlots(ensembles.rows)) files.push([join('plots', plot.file), plot.svg]);
+    plots.push(...equivariancePlots(ensembles.rows));
   }
-  const claims = formatClaims(evaluateClaims(records, s, evaluateEnsembleClaims(ensembles.groups, s.claims, s.alpha)));
+  for (const plot of plots) files.push([join('plots', plot.file), plot.svg]);
+  const claimResults = evaluateClaims(records, s, evaluateEnsembleClaims(ensembles.groups, s.claims, s.alpha));
+  const claims = formatClaims(claimResults);
   if (s.claims.length) files.push(['claims.txt', claims]);
   if (settings) files.push(['report.json', `${JSON.stringify(settings, null, 1)}\n`]);
+  const sweepInfo = sweep ?? readSweepInfo([output, ...dirs]);
+  if (sweep) files.push(['sweep.json', `${JSON.stringify(sweep, null, 1)}\n`]);
+  files.push(['report.html', reportPage({
+    title, summary, claims: claimResults, plots, records, runs: runRows(records), links: runLinks(output, records, dirs), sweep: sweepInfo,
+    extraTables: ensembles.rows.length ? [{ title: 'Ensembles', columns: ENSEMBLE_COLUMNS, rows: ensembles.rows }] : [],
+  })]);
   const paths: string[] = [];
   for (const [name, text] of files) {
     const path = join(output, name);
@@ -130,8 +180,8 @@ export function writeReport(output: string, records: RunRecord[], settings?: Rep
 }
 
 /** Write the tables and plots into `output`; returns the paths (the sweep's `onRecords`). */
-export function writeTables(output: string, records: RunRecord[], settings?: ReportSettings): string[] {
-  return writeReport(output, records, settings).files;
+export function writeTables(output: string, records: RunRecord[], settings?: ReportSettings, sweep?: SweepInfo): string[] {
+  return writeReport(output, records, settings, undefined, sweep).files;
 }
 
 /** A fixed-width text table of the summary for the terminal (rows from `summaryRows`, or a whole Summary). */
