@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { fakeRecord, noiseSweep } from './report-fixtures';
 import { summarise } from '../src/report/summary';
 import { evaluateClaims, formatClaims } from '../src/report/claims';
-import { resolveReport } from '../src/report/settings';
+import { resolveReport } from '../src/config/resolve';
 import { runRows } from '../src/report/tables';
 import { allPlots } from '../src/report/plots';
 import { reportPage, runOverrides, sortKey } from '../src/report/page';
 import { holmAdjust, minimumDetectableDifference, pairedDifferences, pairedTTest, seedsNeeded, std } from '../src/report/stats';
-import type { RunRecord } from '../src/run/record';
+import type { RunRecord } from '../src/core/record';
 
 /** baseline, mixup and a third arm `sam` on clean digits, 4 seeds; sam is a little worse with noisy pairs. */
 function threeArms(): RunRecord[] {

@@ -7,7 +7,7 @@
  * runs), every run with its status and a relative link to its result.json, the sweep's metadata, and a note on
  * every statistic used.
  */
-import type { RunRecord } from '../run/record';
+import type { RunRecord } from '../core/record';
 import type { ClaimResult, Verdict } from './claims';
 import { CLAIMS_NOTE } from './claims';
 import { displayTable } from './format';
