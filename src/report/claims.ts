@@ -114,7 +114,7 @@ export function judgeFamilies(results: ClaimResult[], settings: ReportSettings):
   return out;
 }
 
-const fmtDz = (dz: number | undefined) => (dz === undefined ? '–' : Number.isFinite(dz) ? dz.toFixed(2) : dz > 0 ? '∞' : '−∞');
+const fmtDz = (dz: number | undefined) => (dz === undefined ? '–' : Number.isFinite(dz) ? dz.toFixed(2).replace(/^-/, '−') : dz > 0 ? '∞' : '−∞');
 
 /** The printed line of a judged claim: its numbers, effect size, raw and Holm p, then the verdict and why. */
 export function claimText(r: ClaimResult): string {

@@ -636,7 +636,7 @@ export function judgeClaim(e: ClaimEvidence): ClaimJudgement {
     if (ci && ci[1] < -margin) {
       return judged('does not hold', { ...extra, reason: `worse than −${margin} beyond its ${Math.round(100 * (1 - e.alpha))}% CI` });
     }
-    const what = `MDD ${mdd === undefined ? '–' : mdd.toFixed(3)} for showing non-inferiority (${level} one-sided)`;
+    const what = `MDD ${mdd === undefined ? '–' : mdd.toFixed(3)} for showing non-inferiority (${Math.round(power * 100)}% power, one-sided α = ${fmtLevel(nlevel)})`;
     if (mdd !== undefined && mdd <= margin) return judged('does not hold', { ...extra, reason: `${what} ≤ margin ${margin}` });
     return judged('inconclusive', {
       ...extra,
