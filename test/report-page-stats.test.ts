@@ -4,6 +4,10 @@
  * "inconclusive" verdicts; the pure page builder (escaping, determinism, no external resources).
  */
 import { test } from 'node:test';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './helpers';
+import { writeReport } from '../src/report/write';
 import assert from 'node:assert/strict';
 import { fakeRecord, noiseSweep } from './report-fixtures';
 import { summarise } from '../src/report/summary';
@@ -120,4 +124,22 @@ test('report page: pure, deterministic, escaped, self-contained; sort keys; run 
   assert.deepEqual(runOverrides(['run', 'c.yaml', '--backend', 'wasm', '-o', 'x', '--only=method=mixup', '-j', '2'], { MIXBENCH_SHARD: '1/2' }), [
     'backend = wasm (command line)', 'output = x (command line)', 'only = method=mixup (command line)', 'MIXBENCH_SHARD=1/2 (environment)',
   ]);
+});
+
+test('report.html from merged directories links each run into the directory that holds it; sweep.json is shown', () => {
+  const root = tempDir();
+  const recs = noiseSweep([1, 2]);
+  const [a, b, out] = ['shard-a', 'shard-b', 'merged'].map((d) => join(root, d));
+  recs.forEach((r, i) => {
+    const dir = join(i % 2 ? b : a, 'runs', r.id);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'result.json'), JSON.stringify(r));
+    writeFileSync(join(dir, 'done'), 'ok\n');
+  });
+  writeFileSync(join(a, 'sweep.json'), JSON.stringify({ config: 'c.yaml', configText: 'name: from-shard-a\n', command: ['run', 'c.yaml', '--shard', '1/2'], overrides: ['shard = 1/2 (command line)'] }));
+  writeReport(out, recs, resolveReport({}, []), { sourceDirs: [a, b] });
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  recs.forEach((r, i) => assert.ok(html.includes(`href="../${i % 2 ? 'shard-b' : 'shard-a'}/runs/${r.id}/result.json"`), r.id));
+  assert.match(html, /name: from-shard-a/);
+  assert.match(html, /shard = 1\/2 \(command line\)/);
 });
