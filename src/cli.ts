@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS, type BackendName } from './core/experiment';
 import { ConfigError, EXIT, UsageError } from './errors';
+import { addSlurmCommands } from './cli-slurm';
 
 interface RunFlags {
   backend?: BackendName;
@@ -225,6 +226,7 @@ export function buildProgram(): Command {
       process.stdout.write(describeDataset(target, { ...flags, testPath: flags.testPath }));
     });
 
+  addSlurmCommands(program);
   return program;
 }
 

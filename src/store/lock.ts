@@ -105,6 +105,12 @@ function staleReason(path: string, info: LockInfo | undefined): string | undefin
   return undefined;
 }
 
+/** A lock file's holder and, when the lock may be taken over, why (undefined: a live holder). For `mixbench status`. */
+export function inspectLock(path: string): { holder: LockInfo | undefined; stale: string | undefined } {
+  const holder = readLock(path);
+  return { holder, stale: staleReason(path, holder) };
+}
+
 function tryCreate(path: string, body: string): boolean {
   let fd: number;
   try {
