@@ -144,14 +144,17 @@ function claimsSection(claims: ClaimResult[]): string {
       [fmt(j?.mdd, 3), j?.mdd],
       [`${seeds}${seedsFor}`, j?.seedsNeeded],
     ];
-    const tds = cells.map(([t, v], k) => `<td${k ? ' class="num"' : ''}${sortAttr(t, v)}>${e(t)}</td>`).join('');
     const why = [j?.reason, c.claim.note ? `[${c.claim.note}]` : ''].filter(Boolean).join(' ');
-    return `<tr class="claim ${VERDICT_CLASS[c.verdict]}"><td data-sort="${e(c.verdict)}">${badge(c.verdict, VERDICT_CLASS[c.verdict])}</td>${tds}<td class="why">${e(why)}</td></tr>`;
+    // The reason goes under the claim's name, so that the numbers stay in view on a laptop screen.
+    const tds = cells.map(([t, v], k) => (k === 0
+      ? `<td class="claimname" data-sort="${e(t)}">${e(t)}${why ? `<div class="why">${e(why)}</div>` : ''}</td>`
+      : `<td class="num"${sortAttr(t, v)}>${e(t)}</td>`)).join('');
+    return `<tr class="claim ${VERDICT_CLASS[c.verdict]}"><td data-sort="${e(c.verdict)}">${badge(c.verdict, VERDICT_CLASS[c.verdict])}</td>${tds}</tr>`;
   }).join('\n');
-  const heads = ['Verdict', 'Claim', 'Δ (A − B)', '95% CI of Δ', 'd_z', 'p', 'Holm p (family)', 'Seeds', 'MDD (80%)', 'Seeds needed', 'Why'];
+  const heads = ['Verdict', 'Claim (and why)', 'Δ (A − B)', '95% CI of Δ', 'd_z', 'p', 'Holm p (family)', 'Seeds', 'MDD (80%)', 'Seeds needed'];
   return `<section id="claims"><h2>Claims</h2>
 <p class="tally">${badge(`${count('holds')} hold`, 'ok')} ${badge(`${count('does not hold')} do not hold`, 'bad')} ${badge(`${count('inconclusive')} inconclusive`, 'warn')} ${badge(`${count('not enough runs') + count('no matching runs')} without enough runs`, 'muted')}</p>
-<div class="tablewrap"><table class="sortable claims"><thead><tr>${heads.map((h, k) => `<th scope="col"${k > 1 && k < 10 ? ' class="num"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>
+<div class="tablewrap"><table class="sortable claims"><thead><tr>${heads.map((h, k) => `<th scope="col"${k > 1 ? ' class="num"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>
 <p class="note">${e(CLAIMS_NOTE)} Δ, CI and MDD are in the metric's units (accuracy as a fraction: 0.01 = one point).</p>
@@ -315,7 +318,7 @@ header{padding:18px 28px 10px;border-bottom:1px solid var(--line);background:var
 header h1{margin:0 0 4px;font-size:22px}
 header p{margin:2px 0;color:var(--muted)}
 nav a{margin-right:14px;color:var(--accent);text-decoration:none;font-weight:600}
-main{padding:6px 28px 40px;max-width:1600px}
+main{padding:6px 28px 40px}
 h2{font-size:18px;margin:26px 0 8px;padding-bottom:4px;border-bottom:2px solid var(--line)}
 .note{color:var(--muted);margin:4px 0 10px;max-width:1100px}
 .tablewrap{overflow-x:auto;margin:8px 0 18px}
@@ -329,7 +332,8 @@ th[aria-sort=descending]::after{content:" ▼";font-size:10px}
 tbody tr:nth-child(even){background:var(--alt)}
 td.best{font-weight:700;background:#e8f1fb}
 .star{color:#c48a00;margin-left:3px;font-size:11px}
-td.why{white-space:normal;min-width:280px;max-width:520px;color:var(--muted)}
+td.claimname{white-space:normal;min-width:340px;max-width:640px}
+.why{color:var(--muted);font-size:12px;margin-top:2px}
 td.err{white-space:normal;max-width:380px;color:var(--bad)}
 td.id{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:700}
