@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: training and evaluation throughput of the reference workloads on every tfjs backend that loads,
- * side by side with the same models in PyTorch (bench/torch_ref.py) when `import torch` works. Never a test.
+ * `npm run bench`: training and evaluation throughput of the reference workloads on wasm (with --full: on every tfjs
+ * backend that loads, forced wasm threads included), side by side with the same models in PyTorch (bench/torch_ref.py) when `import torch` works. Never a test.
  *
- *   npm run bench -- [--backends tensorflow,wasm,wasm-threads,wasm-2proc,cpu] [--workloads A,B,TEXT,MLP] [--rounds 3]
+ *   npm run bench -- [--full] [--backends wasm,wasm-2proc] [--workloads A,B] [--rounds 2]
  *                    [--out FILE] [--no-torch] [--torch-python PATH] [--cpu-b] [--no-methods] [--no-bookkeeping]
  *                    [--no-optimizer] [--no-sweep] [--no-run] [--no-jobs] [--no-cost] [--sweep-epochs N] [--sweep-rounds R]
  *                    [--sweep-config FILE] [--sweep-torch-parallel 1,2] [--steps-only]
@@ -222,9 +222,12 @@ function fmt(x: number | undefined, digits = 0): string {
 }
 
 async function parent(args: string[]): Promise<void> {
-  const backends = (flag(args, '--backends') ?? 'tensorflow,wasm,wasm-threads,wasm-2proc,cpu').split(',').filter(Boolean);
-  const workloads = (flag(args, '--workloads') ?? 'A,B,TEXT,MLP').split(',').filter(Boolean);
-  const rounds = Number(flag(args, '--rounds') ?? 3);
+  // The default step table is what a run uses (one wasm process per core); --full adds the settled alternatives
+  // (tfjs-node, forced wasm threads, the cpu backend) and the TEXT and MLP workloads, about three times as long.
+  const full = args.includes('--full');
+  const backends = (flag(args, '--backends') ?? (full ? 'tensorflow,wasm,wasm-threads,wasm-2proc,cpu' : 'wasm,wasm-2proc')).split(',').filter(Boolean);
+  const workloads = (flag(args, '--workloads') ?? (full ? 'A,B,TEXT,MLP' : 'A,B')).split(',').filter(Boolean);
+  const rounds = Number(flag(args, '--rounds') ?? (full ? 3 : 2));
   const out = resolve(flag(args, '--out') ?? 'bench-results.json');
   const useTorch = !args.includes('--no-torch');
   const cpuB = args.includes('--cpu-b');
@@ -372,6 +375,7 @@ async function parent(args: string[]): Promise<void> {
   const whole = args.includes('--steps-only') ? {} : wholeRunSections(args, py, out, notes);
   for (const n of notes) console.log(`note: ${n}`);
   const loadEnd = os.loadavg();
+  summary(machine.cpu, machine.cores, machine.loadavgStart, loadEnd, whole);
   console.log(`load average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')} (shared machine: treat ratios, not absolute values, as the result)`);
 
   const doc = {
@@ -380,6 +384,22 @@ async function parent(args: string[]): Promise<void> {
   };
   writeFileSync(out, JSON.stringify(doc, null, 2));
   console.log(`JSON: ${out}`);
+}
+
+/** The three whole-run comparisons of issue 15 together, with the machine they were measured on. */
+function summary(cpu: string, cores: number, loadStart: number[], loadEnd: number[], whole: Record<string, unknown>): void {
+  const w = whole as {
+    run?: { ratio: number; cpuRatio: number };
+    sweep?: { ratio: number; ratioJobs2?: number; cpuRatio: number; runs: number; epochs: number };
+    jobs?: { ratio: number; idleBound: number };
+  };
+  if (!w.run && !w.sweep && !w.jobs) return;
+  const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'not measured' : `${v.toFixed(2)}×`);
+  console.log('');
+  console.log(`Summary on ${cpu}, ${cores} cores (load average ${loadStart[0].toFixed(1)} at start, ${loadEnd[0].toFixed(1)} at end):`);
+  console.log(`  one run end to end, mixbench ÷ PyTorch samples/s:            ${x(w.run?.ratio)} wall, ${x(w.run?.cpuRatio)} per CPU second (target ≥ 0.5×)`);
+  console.log(`  reduced paper sweep, PyTorch one-process-per-run ÷ mixbench: ${x(w.sweep?.ratio)} wall (--jobs 2: ${x(w.sweep?.ratioJobs2)}), ${x(w.sweep?.cpuRatio)} CPU seconds (target ≥ 1.0×)`);
+  console.log(`  --jobs 2 ÷ --jobs 1, 8 runs × 3 epochs at dim 32:            ${x(w.jobs?.ratio)} wall, ${x(w.jobs?.idleBound)} from CPU time (target ≥ 1.8×)`);
 }
 
 /** Run a bench script as a child with `--json FILE`; its parsed result, or null (a note says why). */
