@@ -145,7 +145,7 @@ function sizeIssue(src: SourceMap, size: PlanSize, maxRuns: number, grid: Writte
   ];
   const axes = [...grid.factors.flatMap((f) => f.axes), ...entries.flatMap((e) => e.factors.flatMap((f) => f.axes))];
   const largest = axes.reduce<(typeof axes)[number] | undefined>((a, b) => (!a || b.values.length > a.values.length ? b : a), undefined);
-  const at = largest && largest.values.length > 1 ? largest.path : size.seeds > 1 ? ['seeds'] : [];
+  const at = largest && largest.values.length > 1 && largest.values.length >= size.seeds ? largest.path : size.seeds > 1 ? ['seeds'] : [];
   return issueAt(src, at, `this plan has ${n(size.runs)} runs (${parts.join(' × ')}), more than the limit of ${n(maxRuns)}; shrink an axis, or raise the limit with --max-runs ${size.runs} (or MIXBENCH_MAX_RUNS=${size.runs})`);
 }
 

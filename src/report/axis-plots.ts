@@ -16,7 +16,7 @@ import { partition } from '../util/partition';
 import { slug } from '../util/slug';
 import { claimValue, isOk } from './fields';
 import { ReportCache } from './memo';
-import { metricTitle } from './settings';
+import { metricSlug, metricTitle } from './settings';
 import { confidenceInterval, mean } from './stats';
 import { groupRecords, type Group } from './summary';
 import { lineChart, type Series } from './svg';
@@ -61,6 +61,11 @@ function yAxis(metric: ClaimMetric, k: number): { scale: number; label: string }
     case 'ece': return { scale: 1, label: 'test ECE (15 bins)' };
     case 'oversmoothing': return { scale: 1, label: 'last-layer token cosine similarity' };
   }
+}
+
+/** A metric in file names: last-acc, median-last5-acc, gap, oversmoothing, ... */
+function yFileName(metric: ClaimMetric, k: number): string {
+  return metric === 'best' || metric === 'last' || metric === 'median-last-k' ? metricSlug(metric, k).replace(/_/g, '-') : metric;
 }
 
 /** Every plot of every spec. */
@@ -153,7 +158,7 @@ function framePlot(spec: AxisPlot, gs: Group[], frame: [string, string][], multi
   const settingsFile = frame.map(([kk, v]) => `-${slug(kk.slice(kk.indexOf('.') + 1))}${slug(v)}`).join('');
   const values = new Map(sorted.map((v) => [pos(v), v]));
   return {
-    file: `${multi ? `${slug(g0.experiment)}-` : ''}${slug(spec.y)}-vs-${slug(spec.x)}-${slug(g0.dataset)}-${slug(g0.noise)}${settingsFile}.svg`,
+    file: `${multi ? `${slug(g0.experiment)}-` : ''}${yFileName(spec.y, k)}-vs-${slug(spec.x)}-${slug(g0.dataset)}-${slug(g0.noise)}${settingsFile}.svg`,
     svg: lineChart({
       title: `${g0.dataset}, ${noiseTitle(g0.noise)}${settingsText}: ${metricTitle(spec.y, k)} vs ${spec.x}`,
       subtitle: `${g0.experiment}; mean over seeds (up to ${maxN}), error bars: 95% CI (Student t)${references.length ? `; dashed: arms without ${spec.x}, at their mean` : ''}`,
