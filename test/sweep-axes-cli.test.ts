@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultJobs } from '../src/run/jobs';
 import { tempDir } from './helpers';
 import { parseCsv, runCli, startCli } from './sweep-util';
 
@@ -58,9 +59,13 @@ test('a depth × λ sweep runs as one sweep, resumes after an interruption with 
   assert.ok(complete.length >= 3 && complete.length < ids.length, `${complete.length} complete`);
   for (const id of complete) assert.ok(ids.includes(id));
 
-  // Resume: the complete runs are skipped, the rest run, and the directory holds exactly the plan's ids.
-  const second = await runCli(['run', cfg, '--set', SET, '--jobs', '2', '--json']);
+  // Resume (with the default --jobs: one worker per core, as memory allows): the complete runs are skipped, the rest
+  // run, and the directory holds exactly the plan's ids.
+  const second = await runCli(['run', cfg, '--set', SET, '--json']);
   assert.equal(second.code, 0, second.stderr);
+  const jobs = defaultJobs();
+  const backend = second.events.find((e) => e.type === 'backend');
+  if (jobs > 1) assert.match(String(backend?.summary), new RegExp(`× ${jobs} worker processes`));
   const started = second.events.filter((e) => e.type === 'run_started').map((e) => String(e.id));
   for (const id of complete) assert.ok(!started.includes(id), `${id} was complete and not run again`);
   assert.deepEqual(readdirSync(join(out, 'runs')).sort(), ids);
@@ -107,6 +112,14 @@ test('a depth × λ sweep runs as one sweep, resumes after an interruption with 
   const rebuilt = await runCli(['report', out]);
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
   assert.equal(readFileSync(join(out, 'summary.csv'), 'utf8'), before);
+});
+
+test('--jobs defaults to one worker per core, as many as the free memory holds', () => {
+  const GiB = 2 ** 30;
+  assert.equal(defaultJobs(2, 19 * GiB), 2);
+  assert.equal(defaultJobs(64, 20 * GiB), 10, 'memory bounds the count');
+  assert.equal(defaultJobs(8, 1 * GiB), 1, 'never fewer than one');
+  assert.equal(defaultJobs(1, 100 * GiB), 1);
 });
 
 test('--set errors name the flag; plan, validate and run refuse them with exit 2', async () => {
