@@ -188,6 +188,7 @@ export function resolveReport(report?: ReportFile, claims?: ClaimFile[], axes: S
         dataset: c.dataset,
         ...where,
         margin: c.margin ?? 0,
+        ...('better' in c && c.effect !== undefined ? { effect: c.effect } : {}),
         note: c.note,
       };
     }),

@@ -184,6 +184,8 @@ export const ClaimSchema = z.strictObject({
   /** Setting values the compared cells must have, by axis key (`model.depth: 8`, `neutreno.lambda: 0.6`). */
   where: z.record(z.string(), z.unknown()).optional(),
   margin: z.number().min(0),
+  /** better: the improvement the paper reports (metric units), for the power check of a claim that does not hold. */
+  effect: z.number().gt(0).optional(),
   note: z.string().optional(),
 });
 export type Claim = z.infer<typeof ClaimSchema>;

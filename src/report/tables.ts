@@ -7,6 +7,7 @@
  *   ensembles.csv        ensemble members: metrics versus ensemble size (src/report/ensembles.ts)
  *   plots/*.svg          accuracy vs noise, curves, over-smoothing, equivariance (src/report/plots.ts)
  *   claims.txt           the config's claims and whether they hold (when it has any)
+ *   report.html          all of the above on one self-contained page (src/report/page.ts)
  */
 import { armLabel, isModelOrTrainKey, NO_AXES, type Axes } from '../core/axes';
 import { datasetLabel } from '../core/cell';
@@ -19,6 +20,7 @@ import { noiseInfo } from './fields';
 import { csvLine, toCsv, toLatex, toMarkdown, toText } from './format';
 import { ReportCache } from './memo';
 import { allPlots, oversmoothingColumns, oversmoothingRows } from './plots';
+import { reportPage, type SweepInfo } from './page';
 import { summarise, type Summary, type SummaryRow } from './summary';
 
 export const RUN_COLUMNS = [
@@ -91,11 +93,18 @@ export interface ReportContent {
   notes: string[];
 }
 
+/** What report.html needs beyond the records: where each run's result.json is, and how the sweep was started. */
+export interface PageContext {
+  /** Run id → URL of its result.json relative to the output directory; default `runs/<id>/result.json`. */
+  links?: Record<string, string>;
+  sweep?: SweepInfo;
+}
+
 /**
- * Every table, plot and claim check from `records`. Ensemble members' logits come from `readOrbit`. With the same
- * `cache` across calls (a sweep), only what depends on changed cells is recomputed (src/report/memo.ts).
+ * Every table, plot and claim check from `records`, and report.html. Ensemble members' logits come from `readOrbit`.
+ * With the same `cache` across calls (a sweep), only what depends on changed cells is recomputed (src/report/memo.ts).
  */
-export function buildReport(records: RunRecord[], settings: ReportSettings, readOrbit: OrbitReader, cache = new ReportCache()): ReportContent {
+export function buildReport(records: RunRecord[], settings: ReportSettings, readOrbit: OrbitReader, cache = new ReportCache(), page: PageContext = {}): ReportContent {
   const axes = reportAxes(records, settings, cache);
   const summary = summarise(records, settings, cache, axes);
   const title = [...new Set(records.map((r) => r.spec.experiment))].join(' + ') || 'mixbench';
@@ -111,14 +120,22 @@ export function buildReport(records: RunRecord[], settings: ReportSettings, read
   ];
   const os = oversmoothingRows(records, cache, axes);
   if (os.length) files.push(['oversmoothing.csv', toCsv(os.map((r) => ({ ...r, ...r.axisValues })) as unknown as SummaryRow[], oversmoothingColumns(axes))]);
-  for (const plot of allPlots(records, settings, cache, axes)) files.push([`plots/${plot.file}`, plot.svg]);
+  const plots = allPlots(records, settings, cache, axes);
   const ensembles = ensembleRows(records, readOrbit, cache, undefined, axes);
+  const ensembleCols = ensembleColumns(axes);
   if (ensembles.rows.length) {
-    files.push(['ensembles.csv', toCsv(ensembles.rows, ensembleColumns(axes))]);
-    for (const plot of equivariancePlots(ensembles.rows, axes)) files.push([`plots/${plot.file}`, plot.svg]);
+    files.push(['ensembles.csv', toCsv(ensembles.rows, ensembleCols)]);
+    plots.push(...equivariancePlots(ensembles.rows, axes));
   }
-  const claims = formatClaims([...evaluateClaims(records, settings, axes), ...evaluateEnsembleClaims(ensembles.groups, settings.claims, settings.alpha)]);
+  for (const plot of plots) files.push([`plots/${plot.file}`, plot.svg]);
+  const claimResults = evaluateClaims(records, settings, evaluateEnsembleClaims(ensembles.groups, settings.claims, settings.alpha), axes);
+  const claims = formatClaims(claimResults);
   if (settings.claims.length) files.push(['claims.txt', claims]);
+  const links = page.links ?? Object.fromEntries(records.map((r) => [r.id, `runs/${encodeURIComponent(r.id)}/result.json`]));
+  files.push(['report.html', reportPage({
+    title, summary, claims: claimResults, plots, records, runs: runRows(records, axes), links, sweep: page.sweep,
+    extraTables: ensembles.rows.length ? [{ title: 'Ensembles', columns: ensembleCols, rows: ensembles.rows }] : [],
+  })]);
   return { files, summary, claims, notes: ensembles.notes };
 }
 
