@@ -41,15 +41,21 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** `--set key=value` (repeatable) and `--max-runs N`: how run, plan and validate read their config. */
 function addConfigOptions(command: Command): Command {
   return command
-    .option('--set <key=value>', 'override a config value, e.g. train.lr=0.003 or \'methods[1].alpha=[0.2,1]\' (value in YAML; repeatable)', collect)
+    .addOption(new Option('--set <key=value>', 'override a config value, e.g. train.lr=0.003 or \'methods[1].alpha=[0.2,1]\' (value in YAML; repeatable; MIXBENCH_SET: one per line, used when no --set is given)')
+      .argParser(collect).env('MIXBENCH_SET'))
     .addOption(new Option('--max-runs <n>', 'refuse plans with more runs than this (default 10000)').env('MIXBENCH_MAX_RUNS'));
 }
 
-/** Load a config with the command's --set overrides and plan-size limit. */
-async function loadConfig(configPath: string, flags: ConfigFlags) {
+/**
+ * Load a config with the command's --set overrides and plan-size limit. MIXBENCH_SET reaches the option as one value
+ * (commander reads an option's variable once, and only when the flag is absent): one override per line.
+ */
+async function loadConfig(configPath: string, flags: ConfigFlags, command: Command) {
   const { loadConfigFile } = await import('./config/load');
+  const { splitSetVariable } = await import('./report/page');
+  const set = command.getOptionValueSource('set') === 'env' ? (flags.set ?? []).flatMap(splitSetVariable) : flags.set ?? [];
   return loadConfigFile(configPath, {
-    overrides: flags.set ?? [],
+    overrides: set,
     ...(flags.maxRuns !== undefined ? { maxRuns: parseCount('--max-runs', flags.maxRuns, 1) } : {}),
   });
 }
@@ -77,7 +83,7 @@ export function buildProgram(): Command {
     .option('-o, --output <dir>', 'output directory (overrides the config)')
     .option('-q, --quiet', 'no progress output')
     .option('--json', 'stream NDJSON events on stdout')
-    .action(async (configPath: string, flags: RunFlags) => {
+    .action(async (configPath: string, flags: RunFlags, command: Command) => {
       const { planRuns } = await import('./config/plan');
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
@@ -85,7 +91,7 @@ export function buildProgram(): Command {
       const { ReportWriter, sweepInfoFor } = await import('./report/write');
       const { resolveShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
-      const exp = await loadConfig(configPath, flags);
+      const exp = await loadConfig(configPath, flags, command);
       if (flags.output) exp.output = flags.output;
       const plan = planRuns(exp);
       const selected = filterPlan(plan, flags.only ?? []).runs;
@@ -98,7 +104,7 @@ export function buildProgram(): Command {
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
-      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath) });
+      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath, process.argv, process.env, exp.overrides ?? []) });
       let result;
       try {
         result = await runSweep(plan, {
@@ -132,10 +138,10 @@ export function buildProgram(): Command {
     .command('validate')
     .description('check a config and report every problem as file:line:col')
     .argument('<config>', 'experiment YAML file'))
-    .action(async (configPath: string, flags: ConfigFlags) => {
+    .action(async (configPath: string, flags: ConfigFlags, command: Command) => {
       const { planRuns } = await import('./config/plan');
       const { planFactors } = await import('./config/describe');
-      const exp = await loadConfig(configPath, flags);
+      const exp = await loadConfig(configPath, flags, command);
       const plan = planRuns(exp);
       const { checkRunData } = await import('./data/check');
       checkRunData(plan.runs);
@@ -159,12 +165,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--shard <i/N>', 'print only the runs of shard i of N').env('MIXBENCH_SHARD'))
     .addOption(new Option('--shard-count <N>', 'number of shards, with JOB_COMPLETION_INDEX').env('MIXBENCH_SHARD_COUNT'))
     .option('--only <key=values...>', 'keep only runs whose dataset|noise|method|seed is one of the values (comma-separated)')
-    .action(async (configPath: string, flags: ConfigFlags & { json?: boolean; shards?: string; shard?: string; shardCount?: string; only?: string[] }) => {
+    .action(async (configPath: string, flags: ConfigFlags & { json?: boolean; shards?: string; shard?: string; shardCount?: string; only?: string[] }, command: Command) => {
       const { planRuns } = await import('./config/plan');
       const { describePlan, describeRun, planAxes } = await import('./config/describe');
       const { resolveShard, selectShard, shardLabel } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
-      const exp = await loadConfig(configPath, flags);
+      const exp = await loadConfig(configPath, flags, command);
       const full = planRuns(exp);
       const plan = filterPlan(full, flags.only ?? []);
       if (flags.shards !== undefined) {

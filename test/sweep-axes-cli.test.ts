@@ -71,6 +71,11 @@ test('a depth × λ sweep runs as one sweep, resumes after an interruption with 
   assert.deepEqual(readdirSync(join(out, 'runs')).sort(), ids);
   const record = JSON.parse(readFileSync(join(out, 'runs', ids[0], 'result.json'), 'utf8')) as { spec: { overrides?: string[] } };
   assert.deepEqual(record.spec.overrides, [SET]);
+  // And in the sweep's metadata (sweep.json, shown on report.html).
+  const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { set?: string[]; overrides?: string[] };
+  assert.deepEqual(sweep.set, [SET]);
+  assert.ok(sweep.overrides?.includes(`set ${SET} (command line)`), JSON.stringify(sweep.overrides));
+  assert.ok(readFileSync(join(out, 'report.html'), 'utf8').includes(`set ${SET} (command line)`));
 
   // The tables: the axis columns after `method`, arms labelled by their λ, one summary table.
   const runs = parseCsv(readFileSync(join(out, 'runs.csv'), 'utf8'));
@@ -143,4 +148,15 @@ test('--set errors name the flag; plan, validate and run refuse them with exit 2
   assert.match(big.stderr, /^--set seeds=6000: seeds: this plan has 24,000 runs .* --max-runs 24000/m);
   assert.equal((await runCli(['plan', cfg, '--set', 'seeds=6000', '--max-runs', '24000'])).code, 0);
   assert.equal((await runCli(['plan', cfg, '--set', 'seeds=6000'], { MIXBENCH_MAX_RUNS: '30000' })).code, 0);
+  // MIXBENCH_SET: one override per line, checked like the flags; --set on the command line replaces it.
+  const fromEnv = await runCli(['plan', cfg, '--json'], { MIXBENCH_SET: `${SET}\nmodel.depth=[1, 2, 3]\n` });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  const envPlan = JSON.parse(fromEnv.stdout) as { runs: { overrides?: string[] }[] };
+  assert.equal(envPlan.runs.length, 3 * 3 * 2);
+  assert.deepEqual(envPlan.runs[0].overrides, [SET, 'model.depth=[1, 2, 3]']);
+  const flagWins = JSON.parse((await runCli(['plan', cfg, '--json', '--set', 'seeds=1'], { MIXBENCH_SET: SET })).stdout) as { runs: { overrides?: string[] }[] };
+  assert.equal(flagWins.runs.length, 2 * 2 * 1);
+  const badEnv = await runCli(['validate', cfg], { MIXBENCH_SET: 'train.lr=fast' });
+  assert.equal(badEnv.code, 2);
+  assert.match(badEnv.stderr, /^--set train\.lr=fast: train\.lr: expected a number/m);
 });

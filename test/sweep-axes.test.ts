@@ -5,6 +5,7 @@ import { armLabel, axesOf } from '../src/core/axes';
 import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
 import { ConfigError } from '../src/errors';
+import { readFileSync } from 'node:fs';
 
 const BASE = `name: ax
 seeds: [1, 2]
@@ -219,4 +220,18 @@ test('axes are found from runs alone: settings that differ within an experiment,
   const d2 = plan(config('2', '0.6').replace('name: ax', 'name: d2'));
   const d8 = plan(config('8', '0.6').replace('name: ax', 'name: d8'));
   assert.deepEqual(axesOf([...d2.runs, ...d8.runs]).columns, []);
+});
+
+test('the paper configs\' axes: mixup\'s α axis keeps the ids of its three former entries; NeuTRENO is one depth × λ sweep', () => {
+  const file = 'configs/papers/mixup-label-noise.yaml';
+  const text = readFileSync(file, 'utf8');
+  const entries = text.replace('  - {method: mixup, name: "mixup-a{alpha}", alpha: [1, 8, 32]}\n',
+    '  - {method: mixup, name: mixup-a1, alpha: 1}\n  - {method: mixup, name: mixup-a8, alpha: 8}\n  - {method: mixup, name: mixup-a32, alpha: 32}\n');
+  assert.notEqual(entries, text, 'the config has the α axis');
+  const ids = (t: string) => planRuns(parseConfig(t, file)).runs.map((r) => r.id).sort();
+  assert.deepEqual(ids(text), ids(entries));
+  assert.equal(ids(text).length, 100);
+  const neutreno = parseConfig(readFileSync('configs/papers/neutreno-oversmoothing.yaml', 'utf8'), 'neutreno-oversmoothing.yaml');
+  assert.deepEqual(neutreno.axes.map((a) => [a.key, a.values]), [['model.depth', [2, 4, 8]], ['neutreno.lambda', [0.2, 0.4, 0.6]]]);
+  assert.equal(planRuns(neutreno).runs.length, 36);
 });
