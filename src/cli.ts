@@ -41,7 +41,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** `--set key=value` (repeatable) and `--max-runs N`: how run, plan and validate read their config. */
 function addConfigOptions(command: Command): Command {
   return command
-    .addOption(new Option('--set <key=value>', 'override a config value, e.g. train.lr=0.003 or \'methods[1].alpha=[0.2,1]\' (value in YAML; repeatable; MIXBENCH_SET: one per line, used when no --set is given)')
+    .addOption(new Option('--set <key=value>', 'override a config value, e.g. train.lr=0.003 or \'methods[1].alpha=[0.2,1]\' (value in YAML; repeatable; MIXBENCH_SET: one per line)')
       .argParser(collect).env('MIXBENCH_SET'))
     .addOption(new Option('--max-runs <n>', 'refuse plans with more runs than this (default 10000)').env('MIXBENCH_MAX_RUNS'));
 }
