@@ -207,7 +207,7 @@ export async function compare(opts: {
       const labels = [...new Set(torch.map((t) => t.label))];
       const best = labels.map((l) => ({ l, s: median(torch.filter((t) => t.label === l).map((t) => t.seconds)) })).sort((a, b) => a.s - b.s)[0];
       result.sweep = {
-        config: opts.config, runs: plan.runs.length, epochs: exp.train.epochs, mixbench: mix, torch,
+        config: opts.config, runs: plan.runs.length, epochs: plan.runs[0].train.epochs, mixbench: mix, torch,
         ratio: best ? best.s / mixS : NaN, ratioJobs2: best ? best.s / mix2S : NaN, best: best?.l ?? 'not measured',
         cpuRatio: best ? median(torch.filter((t) => t.label === best.l).map((t) => t.cpuSeconds)) / median(mix.filter((t) => !t.label.includes('--jobs')).map((t) => t.cpuSeconds)) : NaN,
       };
