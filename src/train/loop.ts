@@ -12,7 +12,7 @@ import type { MethodPart } from '../methods/types';
 import { deriveSeed } from '../util/hash';
 import { Rng } from '../util/rng';
 import { classificationMetrics, type EvalMetrics } from './metrics';
-import { clipByGlobalNorm, createOptimizer } from './optimizers';
+import { createOptimizer } from './optimizers';
 import { predictLogits } from './predict';
 import { learningRate } from './schedule';
 import { makeAugmenter } from './augment';
@@ -128,8 +128,7 @@ async function trainModel(
         const y = oneHot(labels, ds.numClasses);
         const lossFn = makeStepLoss(model, stepParts, { x, y }, nextSeed);
         const { loss, grads } = gradientPart ? gradientPart.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
-        const applied = cfg.gradClip ? clipByGlobalNorm(grads, cfg.gradClip) : grads;
-        optimizer.apply(applied, lr);
+        optimizer.apply(grads, lr, cfg.gradClip);
         return tf.add(lossSum, loss) as tf.Scalar;
       });
       lossSum.dispose();
