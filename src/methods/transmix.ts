@@ -66,7 +66,7 @@ export default defineMethod({
   limit: { options: { prob: 0 }, why: 'prob = 0 never mixes' },
   checkModel({ mixupAlpha, cutmixAlpha }, model) {
     if (model.type !== 'transformer' || model.pool !== 'cls') {
-      return 'transmix weights labels by the class token\'s attention: it needs model: {type: transformer, pool: cls}';
+      return 'its label weights come from the class token\'s attention, so it needs model: {type: transformer, pool: cls} (set model.pool: cls)';
     }
     if (!(mixupAlpha > 0) && !(cutmixAlpha > 0)) return 'transmix: one of mixupAlpha and cutmixAlpha must be > 0 (set prob: 0 to switch mixing off)';
     return undefined;
