@@ -30,7 +30,7 @@ export default defineMethod({
   actsOn: 'model input images [H, W, C]; targets with the same π and the area λ; the saliency map is computed on the host from the step\'s batch',
   models: ['transformer', 'mlp'],
   modalities: ['image'],
-  cost: { text: '≈1× (one saliency map of one image per step, on the host)' },
+  cost: { text: '≈1× (one saliency map of one image per step, on the host)', measured: 1.0 },
   paper: 'Uddin, Monira, Shin, Chung, Bae, "SaliencyMix: A Saliency Guided Data Augmentation Strategy for Better Regularization", ICLR 2021 (arXiv 2006.01791)',
   notes: 'As the official code: one saliency map per batch (of x[π[0]]) and one box for the whole batch; the paper describes the source patch of each pair. ' +
     'Saliency: OpenCV\'s StaticSaliencyFineGrained reimplemented on the host, fed the image scaled to 8 bits (the official code passes the normalised float tensor, which that detector reads as bytes). ' +

@@ -49,7 +49,7 @@ export default defineMethod({
   actsOn: 'model input images (mixup or a CutMix box, partner = flipped batch); targets re-weighted after the forward pass by the last block\'s CLS attention',
   models: ['transformer'],
   modalities: ['image'],
-  cost: { text: '≈1× (the attention of the same forward pass; no extra pass)' },
+  cost: { text: '≈1× (the attention of the same forward pass; no extra pass)', measured: 1.01 },
   paper: 'Chen, Sun, He, Torr, Yuille, Bai, "TransMix: Attend to Mix for Vision Transformers", CVPR 2022 (arXiv 2111.09833)',
   notes: 'Needs model.pool: cls. Defaults as the official configs (mixup 0.8, cutmix 1.0, prob 1, switch 0.5: deit_s\'s 0.8 is stored under a name argparse ignores); ' +
     'the official recipe adds label smoothing 0.1: compose label-smoothing. The box is downsampled to the patch grid per axis (official: a square √N grid).',
