@@ -82,7 +82,7 @@ export default defineMethod({
         if (ctx.modality !== 'image' || ctx.shape.length !== 3) throw new Error(`transmix needs image data, not ${ctx.modality}`);
         const [H, W] = ctx.shape;
         const d = drawMixOrCut(ctx.rng, o, ctx.batchSize, H, W, forceLambda);
-        const info = { branch: d.branch, lambda: d.lambda, drawnLambda: d.drawnLambda, perm: d.perm, box: d.box };
+        const info = { branch: d.branch, lambda: d.lambda, drawnLambda: d.drawnLambda, perm: d.perm, ...(d.box ? { box: d.box } : {}) };
         const { tf } = tk;
         if (d.branch === 'none') return { info };
         if (d.branch === 'mixup') return { info, batch: (x, y) => ({ x: tk.mixRows(x, d), y: tk.mixRows(y, d) }) };
