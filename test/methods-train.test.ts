@@ -71,7 +71,10 @@ test('evaluation sees the plain network: mixing parts leave no hooks at evaluati
   const { networkHooks } = await import('../src/train/step');
   const { instantiateMethod } = await import('../src/methods/registry');
   for (const m of methodNames()) {
-    const ps = instantiateMethod({ name: m, parts: [{ method: m, options: methodInfo(m)!.options.parse({}) }] }, tinyConfig());
+    const options = methodInfo(m)!.options.parse({});
+    // Methods that refuse the mean-pooled model (transmix) get the CLS one.
+    const model = methodInfo(m)!.checkModel(options, tinyConfig()) ? tinyConfig({ pool: 'cls' }) : tinyConfig();
+    const ps = instantiateMethod({ name: m, parts: [{ method: m, options }] }, model);
     assert.equal(networkHooks(ps) !== undefined, m === 'neutreno', m);
   }
 });
