@@ -121,7 +121,7 @@ async function trainModel(
       augment?.(xs, bs);
       lr = learningRate(cfg.lr, cfg.schedule, step, totalSteps, warmupSteps);
       const stepParts = beginStep(parts, {
-        rng: methodRng, numClasses: ds.numClasses, batchSize: bs, epoch, step, modality: ds.modality, shape: ds.shape,
+        rng: methodRng, numClasses: ds.numClasses, batchSize: bs, epoch, step, modality: ds.modality, shape: ds.shape, inputs: xs,
       });
       const next = tf.tidy(() => {
         const x = tf.tensor(xs, batchShape(ds, bs));
