@@ -59,12 +59,14 @@ export function buildProgram(): Command {
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
       const { writeTables, formatReport } = await import('./report/tables');
-      const { resolveShard } = await import('./run/shard');
+      const { resolveShard, selectShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
       const exp = loadConfigFile(configPath);
       if (flags.output) exp.output = flags.output;
       const plan = planRuns(exp);
       const selected = filterPlan(plan, flags.only ?? []).runs;
+      // The output directory (exists or can be made, is a directory, takes files) before anything slow.
+      (await import('./store/output-check')).checkOutputDir(plan.output, { flag: !!flags.output, config: configPath });
       // Read and check every dataset before any training (bad data files exit 2 naming the file and place).
       const { checkRunData } = await import('./data/check');
       const { datasetFor } = await import('./data/cache');
@@ -73,6 +75,10 @@ export function buildProgram(): Command {
       const jobs = parseJobs(flags.jobs);
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
+      // Memory (model, batch, optimizer state vs backend and machine) and disk space, before any training.
+      (await import('./config/resources')).checkResources(selectShard(selected, shard), datasetFor, {
+        backend: flags.backend ?? exp.backend, jobs, force: !!flags.force, output: plan.output, outputSource: { flag: !!flags.output, config: configPath },
+      });
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
       let result;
       try {
@@ -113,7 +119,9 @@ export function buildProgram(): Command {
       const exp = loadConfigFile(configPath);
       const plan = planRuns(exp);
       const { checkRunData } = await import('./data/check');
-      checkRunData(plan.runs);
+      const { datasetFor } = await import('./data/cache');
+      checkRunData(plan.runs, datasetFor);
+      (await import('./config/resources')).checkResources(plan.runs, datasetFor, { backend: exp.backend, jobs: 1 });
       process.stdout.write(`${configPath}: ok (${plan.runs.length} runs: ${exp.datasets.length} datasets × ${exp.noise.length} noise × ${exp.methods.length} methods × ${exp.seeds.length} seeds)\n`);
     });
 

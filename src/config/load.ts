@@ -12,6 +12,7 @@ import { resolveMethods } from './methods';
 import { resolveModel, resolveTrain, resolveSeeds, resolveNoise, DEFAULT_SPLIT_SEED } from './resolve';
 import { ExperimentFileSchema, type ResolvedExperiment } from './schema';
 import { resolveReport } from '../report/settings';
+import { datasetCollisionIssues, planSizeIssues } from './limits';
 
 export interface LoadOptions {
   /** Shown in messages instead of the path (tests). */
@@ -107,6 +108,7 @@ export function parseConfig(text: string, file: string): ResolvedExperiment {
       }
     });
   });
+  issues.push(...planSizeIssues(src, file_, { datasets: datasets.length, noise: noise.length, methods: methods.length }), ...datasetCollisionIssues(src, datasets));
   (file_.claims ?? []).forEach((c, i) => {
     if ('ensembleInvariant' in c && !file_.ensemble) {
       issues.push(issueAt(src, ['claims', i], 'an ensembleInvariant claim needs ensemble members: add `ensemble: {members: K, augment: {group: c4}}`'));

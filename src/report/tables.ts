@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../run/record';
-import { writeFileAtomic } from '../util/fs';
+import { writeFilesAtomic } from '../util/fs';
 import { evaluateClaims, formatClaims } from './claims';
 import { datasetLabel, noiseInfo } from './fields';
 import { toCsv, toLatex, toMarkdown, toText } from './format';
@@ -113,12 +113,9 @@ export function writeReport(output: string, records: RunRecord[], settings?: Rep
   const claims = formatClaims([...evaluateClaims(records, s), ...evaluateEnsembleClaims(ensembles.groups, s.claims, s.alpha)]);
   if (s.claims.length) files.push(['claims.txt', claims]);
   if (settings) files.push(['report.json', `${JSON.stringify(settings, null, 1)}\n`]);
-  const paths: string[] = [];
-  for (const [name, text] of files) {
-    const path = join(output, name);
-    writeFileAtomic(path, text);
-    paths.push(path);
-  }
+  // All staged before any is replaced: a full disk leaves the old set, never a mix.
+  const paths = files.map(([name]) => join(output, name));
+  writeFilesAtomic(files.map(([, text], i) => [paths[i], text] as const));
   // `mixbench report` (sourceDirs given) rebuilds from every record of the directories: an .svg in plots/ that it did
   // not write is stale (e.g. named without the experiment prefix before a second experiment joined the directory).
   // `mixbench run` tabulates its own plan only and leaves other experiments' plots alone.

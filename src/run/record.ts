@@ -110,7 +110,7 @@ export function writeOrbitLogits(
   const logits = new Float32Array(bytes.buffer, 0, orbit.length * per);
   orbit.forEach((o, g) => logits.set(o, g * per));
   new Int32Array(bytes.buffer, orbit.length * per * 4, ds.test.n).set(ds.test.y);
-  writeFileAtomic(join(runDir(output, spec.id), file), bytes);
+  writeFileAtomic(join(runDir(output, spec.id), file), bytes, output);
   return { file, group: spec.member?.measure ?? 'none', elements: orbit.length, examples: ds.test.n, classes: ds.numClasses };
 }
 
@@ -131,8 +131,8 @@ export function readOrbitLogits(dir: string, info: OrbitInfo): { orbit: Float32A
 
 export function writeRunRecord(output: string, record: RunRecord): void {
   const dir = runDir(output, record.id);
-  writeFileAtomic(join(dir, 'result.json'), `${JSON.stringify(record, null, 1)}\n`);
-  writeFileAtomic(join(dir, 'done'), `${record.status}\n`);
+  writeFileAtomic(join(dir, 'result.json'), `${JSON.stringify(record, null, 1)}\n`, output);
+  writeFileAtomic(join(dir, 'done'), `${record.status}\n`, output);
 }
 
 /** A complete, well-formed record for `spec`, or undefined (missing, half-written, corrupt, or for another spec). */

@@ -5,7 +5,7 @@ import type { Dataset } from '../data/dataset';
 import { datasetFor } from '../data/cache';
 import { applyNoise, type RealisedNoise } from '../data/noise';
 import { memorisationProbe } from '../train/memorisation';
-import { DivergedError, InterruptedError } from '../errors';
+import { DivergedError, InterruptedError, StorageError } from '../errors';
 import { trainRun, type EpochRecord } from '../train/loop';
 import { environment } from './env';
 import { injectedFault } from './faults';
@@ -73,7 +73,7 @@ export async function executeRun(spec: RunSpec, output: string, backend: Backend
       finishedAt: new Date().toISOString(),
     };
   } catch (err) {
-    if (err instanceof InterruptedError) throw err;
+    if (err instanceof InterruptedError || err instanceof StorageError) throw err; // not the run's fault: the sweep stops
     const diverged = err instanceof DivergedError;
     record = {
       ...base,

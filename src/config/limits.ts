@@ -1,0 +1,65 @@
+/**
+ * Limits on what a config may ask for, checked before anything is expanded: a plan of billions of runs (`seeds:
+ * 2147483648`) would otherwise exhaust the heap while the seed list is built, minutes later, with a V8 crash; dataset
+ * entries that would give two runs one id, or two settings one row of the tables.
+ */
+import type { ResolvedDataset } from '../data/spec';
+import type { Issue } from '../errors';
+import { datasetLabelOf } from '../report/fields';
+import { canonicalJson } from '../util/hash';
+import { issueAt, type SourceMap } from './locate';
+import type { ExperimentFile } from './schema';
+
+/** More runs than anyone can train with mixbench; planning them takes seconds and their records gigabytes. */
+export const MAX_PLAN_RUNS = 100_000;
+
+export interface AxisSizes {
+  datasets: number;
+  noise: number;
+  methods: number;
+}
+
+/** The number of seeds a `seeds` value stands for, without building the list. */
+export function seedCount(seeds: ExperimentFile['seeds']): number {
+  if (seeds === undefined) return 3;
+  return typeof seeds === 'number' ? seeds : new Set(seeds).size;
+}
+
+/** A located issue when datasets × noise × methods × seeds × members exceeds MAX_PLAN_RUNS. */
+export function planSizeIssues(src: SourceMap, file: ExperimentFile, axes: AxisSizes): Issue[] {
+  const seeds = seedCount(file.seeds);
+  const members = file.ensemble?.members ?? 1;
+  const runs = axes.datasets * axes.noise * axes.methods * seeds * members;
+  if (runs <= MAX_PLAN_RUNS) return [];
+  const n = (x: number) => x.toLocaleString('en-US');
+  const parts = [`${n(axes.datasets)} dataset${axes.datasets === 1 ? '' : 's'}`, `${n(axes.noise)} noise setting${axes.noise === 1 ? '' : 's'}`,
+    `${n(axes.methods)} method${axes.methods === 1 ? '' : 's'}`, `${n(seeds)} seed${seeds === 1 ? '' : 's'}`, ...(members > 1 ? [`${n(members)} ensemble members`] : [])];
+  // Point at the axis that grew the plan most (seeds, in practice).
+  const biggest = seeds >= members ? ['seeds'] : ['ensemble', 'members'];
+  const seedFix = typeof file.seeds === 'number' ? ` (\`seeds: ${Math.max(1, Math.floor(MAX_PLAN_RUNS / (runs / seeds)))}\` or fewer)` : '';
+  return [issueAt(src, file.seeds === undefined && biggest[0] === 'seeds' ? [] : biggest,
+    `this plan has ${n(runs)} runs (${parts.join(' × ')}); mixbench plans at most ${n(MAX_PLAN_RUNS)}: use fewer seeds${seedFix}, members or settings`)];
+}
+
+/**
+ * Dataset entries that would collide: an entry repeated (its runs would have the same ids: one directory, trained twice
+ * at once) or two entries shown under one name in the tables (their seeds would be pooled as if one setting).
+ */
+export function datasetCollisionIssues(src: SourceMap, datasets: ResolvedDataset[]): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Map<string, number>();
+  const labels = new Map<string, number>();
+  datasets.forEach((d, i) => {
+    const key = canonicalJson(d);
+    const label = datasetLabelOf(d);
+    const same = seen.get(key);
+    const sameLabel = labels.get(label);
+    if (same !== undefined) issues.push(issueAt(src, ['datasets', i], `repeats datasets[${same}]; remove one (identical entries would run the same runs twice)`));
+    else if (sameLabel !== undefined) {
+      issues.push(issueAt(src, ['datasets', i], `datasets[${sameLabel}] and this entry would both be "${label}" in the tables, pooling their runs; give your own files distinct names, or keep one of them`));
+    }
+    if (same === undefined) seen.set(key, i);
+    if (sameLabel === undefined) labels.set(label, i);
+  });
+  return issues;
+}
