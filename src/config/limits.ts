@@ -3,6 +3,7 @@
  * 2147483648`) would otherwise exhaust the heap while the seed list is built, minutes later, with a V8 crash; dataset
  * entries that would give two runs one id, or two settings one row of the tables.
  */
+import { isCollection, visit } from 'yaml';
 import type { ResolvedDataset } from '../data/spec';
 import type { Issue } from '../errors';
 import { datasetLabelOf } from '../report/fields';
@@ -56,10 +57,29 @@ export function datasetCollisionIssues(src: SourceMap, datasets: ResolvedDataset
     const sameLabel = labels.get(label);
     if (same !== undefined) issues.push(issueAt(src, ['datasets', i], `repeats datasets[${same}]; remove one (identical entries would run the same runs twice)`));
     else if (sameLabel !== undefined) {
-      issues.push(issueAt(src, ['datasets', i], `datasets[${sameLabel}] and this entry would both be "${label}" in the tables, pooling their runs; give your own files distinct names, or keep one of them`));
+      const fix = d.format
+        ? 'give your own files distinct names'
+        : 'keep one of them and run the other as its own experiment, or tell them apart with trainFraction/trainSize (which the tables name)';
+      issues.push(issueAt(src, ['datasets', i], `datasets[${sameLabel}] and this entry would both be "${label}" in the tables, pooling their runs; ${fix}`));
     }
     if (same === undefined) seen.set(key, i);
     if (sameLabel === undefined) labels.set(label, i);
+  });
+  return issues;
+}
+
+/**
+ * Map keys that are lists or maps (`? [a, b]: x`): JavaScript objects cannot hold them, and converting them would
+ * only print a Node warning; say where they are instead.
+ */
+export function collectionKeyIssues(src: SourceMap): Issue[] {
+  const issues: Issue[] = [];
+  visit(src.doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return;
+      const pos = src.lineCounter.linePos(pair.key.range?.[0] ?? 0);
+      issues.push({ file: src.file, line: pos.line, col: pos.col, message: 'a key must be a plain name, not a list or map (a line starting with "? " or "[...]:")' });
+    },
   });
   return issues;
 }

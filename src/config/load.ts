@@ -12,7 +12,7 @@ import { resolveMethods } from './methods';
 import { resolveModel, resolveTrain, resolveSeeds, resolveNoise, DEFAULT_SPLIT_SEED } from './resolve';
 import { ExperimentFileSchema, type ResolvedExperiment } from './schema';
 import { resolveReport } from '../report/settings';
-import { datasetCollisionIssues, planSizeIssues } from './limits';
+import { collectionKeyIssues, datasetCollisionIssues, planSizeIssues } from './limits';
 
 export interface LoadOptions {
   /** Shown in messages instead of the path (tests). */
@@ -40,6 +40,7 @@ export function parseConfig(text: string, file: string): ResolvedExperiment {
     const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
     issues.push({ file, line: pos.line, col: pos.col, message: `YAML: ${err.message.split('\n')[0]}` });
   }
+  if (!issues.length) issues.push(...collectionKeyIssues(src));
   if (issues.length) throw new ConfigError(issues);
 
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;

@@ -5,6 +5,8 @@ import type { RunSpec } from '../config/plan';
 import type { EpochRecord } from '../train/loop';
 import type { RealisedNoise } from '../data/noise';
 import { writeFileAtomic } from '../util/fs';
+import { checkDone, doneMarker } from '../store/integrity';
+import { recordShapeOk } from '../store/record-check';
 
 export type RunStatus = 'ok' | 'diverged' | 'failed';
 
@@ -131,8 +133,9 @@ export function readOrbitLogits(dir: string, info: OrbitInfo): { orbit: Float32A
 
 export function writeRunRecord(output: string, record: RunRecord): void {
   const dir = runDir(output, record.id);
-  writeFileAtomic(join(dir, 'result.json'), `${JSON.stringify(record, null, 1)}\n`, output);
-  writeFileAtomic(join(dir, 'done'), `${record.status}\n`, output);
+  const text = `${JSON.stringify(record, null, 1)}\n`;
+  writeFileAtomic(join(dir, 'result.json'), text, output);
+  writeFileAtomic(join(dir, 'done'), doneMarker(record.status, text), output);
 }
 
 /** A complete, well-formed record for `spec`, or undefined (missing, half-written, corrupt, or for another spec). */
@@ -148,7 +151,11 @@ export function readRunRecord(output: string, spec: RunSpec): RunRecord | undefi
 export function readRecordDir(dir: string, id: string): RunRecord | undefined {
   if (!existsSync(join(dir, 'done'))) return undefined;
   try {
-    const rec = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunRecord;
+    const bytes = readFileSync(join(dir, 'result.json'));
+    const rec = JSON.parse(bytes.toString('utf8')) as RunRecord;
+    // The done marker vouches for these exact bytes (src/store/integrity.ts); the shape check guards older records.
+    const done = checkDone(readFileSync(join(dir, 'done'), 'latin1'), bytes, rec?.status);
+    if (done === 'mismatch' || (done === 'legacy' && !recordShapeOk(rec))) return undefined;
     if (!rec || rec.format !== 'mixbench-run/1' || rec.id !== id) return undefined;
     if (!['ok', 'diverged', 'failed'].includes(rec.status)) return undefined;
     if (!rec.spec || rec.spec.id !== id || !rec.spec.train || !rec.environment || !Array.isArray(rec.curve)) return undefined;
