@@ -3,7 +3,7 @@
  * faster ones were unavailable. An explicitly requested backend that cannot load is a BackendError (exit 2).
  * All backends share the tfjs-core API, so the model code has one path for all of them.
  */
-import type { BackendName } from './config/schema';
+import type { BackendName } from './core/experiment';
 import { BackendError } from './errors';
 import * as tf from './tf';
 

@@ -1,7 +1,9 @@
 /** Thin commander wiring. Heavy modules (tfjs) are imported lazily inside actions; errors map to exit codes here only. */
 import { Command, CommanderError, Option } from 'commander';
-import { BACKENDS, type BackendName } from './config/schema';
+import { BACKENDS, type BackendName } from './core/experiment';
 import { ConfigError, EXIT, UsageError } from './errors';
+import { StorageError } from './util/fs';
+import { addSlurmCommands } from './cli-slurm';
 
 interface RunFlags {
   backend?: BackendName;
@@ -58,7 +60,8 @@ export function buildProgram(): Command {
       const { planRuns } = await import('./config/plan');
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
-      const { writeTables, formatReport } = await import('./report/tables');
+      const { formatReport } = await import('./report/tables');
+      const { ReportWriter } = await import('./report/write');
       const { resolveShard, selectShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
       const exp = loadConfigFile(configPath);
@@ -76,10 +79,12 @@ export function buildProgram(): Command {
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
       // Memory (model, batch, optimizer state vs backend and machine) and disk space, before any training.
-      (await import('./config/resources')).checkResources(selectShard(selected, shard), datasetFor, {
-        backend: flags.backend ?? exp.backend, jobs, force: !!flags.force, output: plan.output, outputSource: { flag: !!flags.output, config: configPath },
-      });
+      const mine = selectShard(selected, shard);
+      (await import('./config/resources')).checkResources(mine, datasetFor, { backend: flags.backend ?? exp.backend, jobs });
+      const { checkOutputSpace, pendingOutputShapes } = await import('./store/output-check');
+      checkOutputSpace(plan.output, pendingOutputShapes(plan.output, mine, datasetFor, !!flags.force), plan.runs.length, { flag: !!flags.output, config: configPath });
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
+      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true });
       let result;
       try {
         result = await runSweep(plan, {
@@ -92,12 +97,12 @@ export function buildProgram(): Command {
           select: selected,
           force: !!flags.force,
           sink: progress.sink,
-          onRecords: (records) => writeTables(plan.output, records, exp.report),
+          onRecords: (records) => report.write(records).paths,
         });
       } finally {
         progress.close();
       }
-      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(result.records, exp.report, [plan.output]));
+      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(report.build(result.records)));
       if (result.interrupted) {
         process.stderr.write('interrupted: complete runs are kept; run the same command again to finish the sweep\n');
         process.exitCode = EXIT.interrupted;
@@ -176,19 +181,27 @@ export function buildProgram(): Command {
     .option('--metric <m>', 'the accuracy statistic for deltas, tests and ranks: best | last | median-last-k')
     .option('-k <n>', 'k for median-last-k (default 5)')
     .action(async (dirs: string[], flags: { config?: string; metric?: string; k?: string; output?: string; plan?: string }) => {
-      const { collectMerged } = await import('./report/collect');
-      const { writeReport, formatReport, reportSettingsFor } = await import('./report/tables');
+      const { collectMerged } = await import('./store/merge');
+      const { readSavedReportSettings } = await import('./store/settings');
+      const { writeReport } = await import('./report/write');
+      const { formatReport } = await import('./report/tables');
       const { loadConfigFile } = await import('./config/load');
+      const { planRuns } = await import('./config/plan');
+      const { overrideReport, resolveReport } = await import('./config/resolve');
       if (dirs.length > 1 && !flags.output) throw new UsageError('with several directories, say where the merged tables go: -o <dir>');
       const dir = flags.output ?? dirs[0];
-      const merged = collectMerged(dirs, flags.plan ? loadConfigFile(flags.plan) : undefined);
+      const merged = collectMerged(dirs, flags.plan ? planRuns(loadConfigFile(flags.plan)) : undefined);
       for (const line of merged.notes) process.stderr.write(`${line}\n`);
       if (merged.incompletePlan) process.exitCode = EXIT.runFailed;
       const records = merged.records;
       if (!records.length) throw new UsageError(`${dirs.join(', ')}: no complete run records found under runs/; run \`mixbench run <config>\` first`);
-      const settings = reportSettingsFor(dirs[0], flags, loadConfigFile);
-      const { files } = writeReport(dir, records, settings, dirs);
-      process.stdout.write(formatReport(records, settings, dirs));
+      // Settings: the config's (--config), else those the sweep saved in the directory, else the defaults; flags override.
+      const saved = flags.config ? loadConfigFile(flags.config).report : (readSavedReportSettings(dirs[0]) ?? resolveReport());
+      const settings = overrideReport(saved, flags);
+      const out = writeReport(dir, records, settings, { sourceDirs: dirs, saveSettings: true, pruneStalePlots: true });
+      for (const line of out.notes) process.stderr.write(`${line}\n`);
+      const files = out.paths;
+      process.stdout.write(formatReport(out));
       process.stderr.write(`wrote ${files.length} files in ${dir}: ${files.map((f) => f.slice(dir.length).replace(/^\//, '')).join(', ')}\n`);
     });
 
@@ -223,6 +236,7 @@ export function buildProgram(): Command {
       process.stdout.write(describeDataset(target, { ...flags, testPath: flags.testPath }));
     });
 
+  addSlurmCommands(program);
   return program;
 }
 
@@ -240,7 +254,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} found; nothing was run.\n`);
       return EXIT.usage;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof StorageError) {
       process.stderr.write(`mixbench: ${err.message}\n`);
       return EXIT.usage;
     }

@@ -34,17 +34,6 @@ export class ConfigError extends Error {
   }
 }
 
-/**
- * The file system refused a write or a directory (full disk, read-only, not a directory, vanished) (exit 2). `code` is
- * the errno code, or 'vanished' for a directory that disappeared while mixbench was writing into it.
- */
-export class StorageError extends UsageError {
-  constructor(message: string, readonly path: string, readonly code: string) {
-    super(message);
-    this.name = 'StorageError';
-  }
-}
-
 /** A requested backend could not be loaded (exit 2). */
 export class BackendError extends UsageError {
   constructor(message: string) {

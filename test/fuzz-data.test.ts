@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { loadDataset } from '../src/data/load';
-import type { ResolvedDataset } from '../src/data/spec';
+import type { ResolvedDataset } from '../src/core/experiment';
 import { ConfigError } from '../src/errors';
 import { CLI, tempDir } from './helpers';
 import { FUZZ_SEED, fuzzParams, fuzzRuns, mutateBytes } from './fuzz-util';

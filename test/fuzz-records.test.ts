@@ -13,11 +13,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { planRuns } from '../src/config/plan';
 import { loadConfigFile } from '../src/config/load';
-import type { RunSpec } from '../src/config/plan';
-import { LockedError, acquireSweepLock, withTablesLock } from '../src/run/lock';
-import { readRunRecord, type RunRecord } from '../src/run/record';
+import { resolveReport } from '../src/config/resolve';
+import type { RunRecord } from '../src/core/record';
+import type { RunSpec } from '../src/core/run';
+import { writeReport } from '../src/report/write';
+import { LockedError, acquireSweepLock, withTablesLock } from '../src/store/lock';
+import { readRunRecord } from '../src/store/records';
 import { WHOLE } from '../src/run/shard';
-import { writeReport } from '../src/report/tables';
 import { tempDir } from './helpers';
 import { FUZZ_SEED, fuzzParams, fuzzRuns, mutateBytes, wildValue } from './fuzz-util';
 import { runCli, TINY_MODEL } from './sweep-util';
@@ -127,7 +129,7 @@ test('fuzz: a damaged result.json or done marker reads back exactly as written, 
         seen.legacyAccepted++;
         assert.equal(rec.id, d.spec.id);
         const others = specs.filter((s) => s.id !== d.spec.id).map((s) => originals.get(s.id)!.record);
-        writeReport(join(dir, 'report'), [rec, ...others]);
+        writeReport(join(dir, 'report'), [rec, ...others], resolveReport());
       } finally {
         writeFileSync(join(run, 'result.json'), o.json);
         writeFileSync(join(run, 'done'), o.done);
@@ -162,7 +164,7 @@ test('fuzz: any bytes in the sweep lock or the tables lock are taken over or rep
         held.release();
         seen.acquired++;
       } catch (err) {
-        assert.ok(err instanceof LockedError, `not a LockedError: ${String(err)}`);
+        if (!(err instanceof LockedError)) throw new Error(`not a LockedError: ${String(err)}`);
         assert.match(err.message, /is locked: this sweep is already running/);
         seen.reported++;
       }

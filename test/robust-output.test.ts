@@ -10,10 +10,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { StorageError } from '../src/errors';
 import { checkOutputDir, checkOutputSpace, freeBytes, runOutputBytes, tablesBytes } from '../src/store/output-check';
-import { readRecordDir } from '../src/run/record';
-import { ensureDir, writeFileAtomic, writeFilesAtomic } from '../src/util/fs';
+import { inspectRunDir } from '../src/store/records';
+import { ensureDir, StorageError, writeFileAtomic, writeFilesAtomic } from '../src/util/fs';
 import { CLI, tempDir } from './helpers';
 import { parseCsv, runCli, startCli, TINY_MODEL, writeConfig } from './sweep-util';
 
@@ -87,15 +86,15 @@ function assertRefused(r: ReturnType<typeof cli>, path: string, why: RegExp): vo
 
 test('ensureDir: /proc/x fails at once (Node\'s recursive mkdir spins forever there); a file in the path is named', () => {
   const t0 = Date.now();
-  assert.throws(() => ensureDir('/proc/mixbench-nope/a/b'), (e: unknown) => e instanceof StorageError && /file system at \/proc does not allow new directories/.test(e.message));
+  assert.throws(() => ensureDir('/proc/mixbench-nope/a/b'), (e: Error) => e instanceof StorageError && /file system at \/proc does not allow new directories/.test(e.message));
   assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
   const file = join(root, 'plain-file');
   writeFileSync(file, 'x');
-  assert.throws(() => ensureDir(join(file, 'sub', 'dir')), (e: unknown) => e instanceof StorageError && e.message.includes(`${file} is a file, not a directory`));
+  assert.throws(() => ensureDir(join(file, 'sub', 'dir')), (e: Error) => e instanceof StorageError && e.message.includes(`${file} is a file, not a directory`));
   ensureDir(join(root, 'a', 'b', 'c'));
   assert.ok(statSync(join(root, 'a', 'b', 'c')).isDirectory());
   // A root that vanished is reported, never recreated.
-  assert.throws(() => ensureDir(join(root, 'gone', 'runs', 'x'), join(root, 'gone')), (e: unknown) => e instanceof StorageError && e.code === 'vanished');
+  assert.throws(() => ensureDir(join(root, 'gone', 'runs', 'x'), join(root, 'gone')), (e: Error) => e instanceof StorageError && e.code === 'vanished');
   assert.ok(!existsSync(join(root, 'gone')));
 });
 
@@ -181,7 +180,7 @@ test('writeFilesAtomic on a full disk: every target keeps its old content and no
   // Room for a little: the first file stages, a later one cannot.
   writeFileSync(filler, Buffer.alloc(statSync(filler).size - 16 * 1024));
   const big = 'x'.repeat(12 * 1024);
-  assert.throws(() => writeFilesAtomic(names.map((p) => [p, big] as const)), (e: unknown) => e instanceof StorageError && e.code === 'ENOSPC');
+  assert.throws(() => writeFilesAtomic(names.map((p) => [p, big] as const)), (e: Error) => e instanceof StorageError && e.code === 'ENOSPC');
   for (const p of names) assert.equal(readFileSync(p, 'utf8'), `old ${p}\n`);
   assert.deepEqual(readdirSync(m.dir).filter((f) => f.includes('.tmp-')), []);
   assert.throws(() => writeFileAtomic(names[0], 'y'.repeat(64 * 1024)), StorageError);
@@ -197,7 +196,7 @@ function inspect(out: string): { complete: string[]; incomplete: string[] } {
   for (const id of existsSync(runs) ? readdirSync(runs) : []) {
     const dir = join(runs, id);
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), [], `temp file left in ${dir}`);
-    if (readRecordDir(dir, id)) complete.push(id);
+    if (inspectRunDir(dir, id).state === 'complete') complete.push(id);
     else {
       assert.ok(!existsSync(join(dir, 'done')), `${id} has a done marker but no valid record`);
       incomplete.push(id);

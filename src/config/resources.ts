@@ -1,5 +1,5 @@
 /**
- * Memory and disk a plan needs, estimated before any training, so that a model or batch too large for the machine is
+ * Memory a plan needs, estimated before any training, so that a model or batch too large for the machine is
  * refused with the estimate and the fix instead of dying mid-run (wasm: "memory access out of bounds" after the 4 GiB
  * heap fills; cpu/tensorflow: the kernel's out-of-memory killer).
  *
@@ -10,13 +10,13 @@
  * test/robust-resources.test.ts re-measures some shapes and checks the estimate stays above the measurement.
  * docs/robustness.md has the table.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { RunSpec } from './plan';
-import type { BackendName } from './schema';
+import type { BackendName } from '../core/experiment';
+import type { RunSpec } from '../core/run';
 import { UsageError } from '../errors';
-import { checkOutputSpace, formatBytes, type OutputSource, type RunOutputShape } from '../store/output-check';
+import { formatBytes } from '../util/fs';
 
 /** What the estimate needs to know about a run's data (a loaded Dataset has all of it). */
 export interface DataShape {
@@ -191,13 +191,9 @@ export interface ResourceOptions {
   backend: BackendName;
   /** Worker processes (each holds one run's tensors). */
   jobs: number;
-  /** Runs already complete are not rewritten (disk estimate); with `force`, every run is. */
-  force?: boolean;
-  /** Where the records go (omit to skip the disk check, as `mixbench validate` does). */
-  output?: string;
-  outputSource?: OutputSource;
   env?: NodeJS.ProcessEnv;
 }
+
 
 /** The largest batch (≥ 2) whose training step keeps `peakOf(batch)` within `limit`, or undefined. */
 function largestBatch(peakOf: (b: number) => number, upTo: number, limit: number): number | undefined {
@@ -241,8 +237,8 @@ function fixFor(spec: RunSpec, ds: DataShape, e: MemoryEstimate, limit: number):
 }
 
 /**
- * Refuse a plan whose runs cannot fit in memory (the backend's heap, or the machine with `jobs` runs at once) or whose
- * records cannot fit on the output disk. `dataOf` returns the loaded dataset of a run (already checked).
+ * Refuse a plan whose runs cannot fit in memory: the backend's heap, or the machine with `jobs` runs at once.
+ * `dataOf` returns the loaded dataset of a run (already checked).
  */
 export function checkResources(runs: RunSpec[], dataOf: (spec: RunSpec) => DataShape, opts: ResourceOptions): void {
   if (!runs.length) return;
@@ -282,18 +278,4 @@ export function checkResources(runs: RunSpec[], dataOf: (spec: RunSpec) => DataS
         `${machine.source === 'MIXBENCH_MEMORY_LIMIT' ? '; or raise MIXBENCH_MEMORY_LIMIT' : ''}.${fixTail}`,
     );
   }
-  // Disk: the records of the runs still to do, and the tables.
-  if (opts.output === undefined) return;
-  const todo: RunOutputShape[] = [];
-  for (const r of runs) {
-    if (!opts.force && existsSync(join(opts.output, 'runs', r.id, 'done'))) continue;
-    const d = dataOf(r);
-    const elements = r.member && d.modality === 'image' ? ({ c4: 4, flip: 2, none: 1 } as const)[r.member.measure] : 1;
-    todo.push({
-      epochs: r.train.epochs,
-      depth: r.model.type === 'transformer' ? r.model.depth : 0,
-      orbit: r.member ? { elements, examples: d.test.n, classes: d.numClasses } : undefined,
-    });
-  }
-  checkOutputSpace(opts.output, todo, runs.length, opts.outputSource ?? { flag: false });
 }

@@ -8,8 +8,8 @@
  */
 import { existsSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { StorageError } from '../errors';
-import { ensureDir, storageError, writeFileAtomic } from '../util/fs';
+import type { RunSpec } from '../core/run';
+import { ensureDir, formatBytes, StorageError, storageError, writeFileAtomic } from '../util/fs';
 
 /** Bytes written by the probe: enough to need real free blocks, small enough to be instant. */
 export const PROBE_BYTES = 64 * 1024;
@@ -83,18 +83,6 @@ export function freeBytes(dir: string): number | undefined {
   }
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`;
-}
-
 /** What the disk-space estimate of a run needs to know. */
 export interface RunOutputShape {
   epochs: number;
@@ -121,6 +109,29 @@ export function runOutputBytes(r: RunOutputShape): number {
 /** The tables and plots, staged next to the old ones while they are replaced: ~64 KiB plus ~600 B per run, twice. */
 export function tablesBytes(runs: number): number {
   return 2 * (64 * 1024 + 600 * runs);
+}
+
+/** What a run's data adds to its record (a loaded Dataset has it). */
+export interface RunDataShape {
+  modality: string;
+  numClasses: number;
+  test: { n: number };
+}
+
+/** The disk-space shapes of the runs still to be written (not complete, unless `force`). */
+export function pendingOutputShapes(dir: string, runs: RunSpec[], dataOf: (spec: RunSpec) => RunDataShape, force = false): RunOutputShape[] {
+  const out: RunOutputShape[] = [];
+  for (const r of runs) {
+    if (!force && existsSync(join(dir, 'runs', r.id, 'done'))) continue;
+    const d = dataOf(r);
+    const elements = r.member && d.modality === 'image' ? ({ c4: 4, flip: 2, none: 1 } as const)[r.member.measure] : 1;
+    out.push({
+      epochs: r.train.epochs,
+      depth: r.model.type === 'transformer' ? r.model.depth : 0,
+      orbit: r.member ? { elements, examples: d.test.n, classes: d.numClasses } : undefined,
+    });
+  }
+  return out;
 }
 
 /**

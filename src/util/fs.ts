@@ -13,7 +13,19 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { StorageError } from '../errors';
+
+/**
+ * The file system refused a write or a directory: full disk, read-only, not a directory, vanished (exit 2, like a
+ * usage error: the user fixes the directory or the disk). `code` is the errno code, or 'vanished' for a directory that
+ * disappeared while mixbench was writing into it. (Defined here because util imports nothing of ours.)
+ */
+export class StorageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string, readonly path: string, readonly code: string) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
 
 /** Why an errno-style failure happened, in words (no path). */
 export function describeErrno(code: string | undefined): string {
@@ -191,4 +203,17 @@ export function writeFilesAtomic(files: ReadonlyArray<readonly [string, string |
     dirs.add(dirname(path));
   }
   for (const d of dirs) syncDir(d);
+}
+
+/** Bytes for messages: "512 B", "4.00 KiB", "4.53 GiB" (binary units, as df -h and free -h print them). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`;
 }
