@@ -145,10 +145,10 @@ test('fuzz: mutated and schema-generated configs are accepted or refused with fi
     fc.property(configText, (text) => {
       seen[outcome(text)]++;
     }),
-    fuzzParams(1500),
+    fuzzParams(1000),
   );
   // Both outcomes must occur, or the generators have gone stale (e.g. everything refused for one early mistake).
-  assert.ok(seen.accepted > fuzzRuns(1500) * 0.05 && seen.refused > fuzzRuns(1500) * 0.2, JSON.stringify(seen));
+  assert.ok(seen.accepted > fuzzRuns(1000) * 0.05 && seen.refused > fuzzRuns(1000) * 0.2, JSON.stringify(seen));
   process.stderr.write(`fuzz-config: ${JSON.stringify(seen)} in ${((Date.now() - t0) / 1000).toFixed(1)} s (seed ${FUZZ_SEED})\n`);
 });
 
@@ -165,7 +165,7 @@ function runCli(args: string[]): Promise<{ code: number | null; signal: string |
 
 test('fuzz through the CLI: a sample of the same configs gives exit 0 or 2 from `mixbench validate`, never an internal error', { timeout: 600_000 }, async () => {
   const dir = tempDir('mixbench-fuzz-cli-');
-  const sample = fc.sample(configText, { seed: FUZZ_SEED, numRuns: Math.max(12, Math.round(fuzzRuns(1500) / 60)) });
+  const sample = fc.sample(configText, { seed: FUZZ_SEED, numRuns: Math.max(12, Math.round(fuzzRuns(1000) / 60)) });
   const queue = sample.map((text, i) => ({ text, path: join(dir, `fuzz-${i}.yaml`) }));
   const work = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {

@@ -95,7 +95,7 @@ test('fuzz: plans are the full product with unique, well-formed ids; stable unde
         for (const r of plan(fewer).runs) assert.deepEqual(r, byId.get(r.id));
       }
     }),
-    fuzzParams(150),
+    fuzzParams(100),
   );
 });
 
@@ -117,7 +117,7 @@ test('fuzz: shards are disjoint, cover the plan, keep its order, are balanced, a
         assert.deepEqual(selectShard(rotated, { index: k + 1, count }).map((r) => r.id).sort(), shards[k].map((r) => r.id).sort());
       }
     }),
-    fuzzParams(150),
+    fuzzParams(100),
   );
 });
 
@@ -132,7 +132,7 @@ test('fuzz: --only filters keep ids and select exactly the matching runs', { tim
       const ids = new Set(p.runs.map((r) => r.id));
       for (const r of f.runs) assert.ok(ids.has(r.id));
     }),
-    fuzzParams(100),
+    fuzzParams(80),
   );
   process.stderr.write(`fuzz-plan: seed ${FUZZ_SEED}\n`);
 });

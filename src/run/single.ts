@@ -10,7 +10,7 @@ import type { Dataset } from '../data/dataset';
 import { datasetFor } from '../data/cache';
 import { applyNoise } from '../data/noise';
 import { DivergedError, InterruptedError } from '../errors';
-import { StorageError } from '../util/fs';
+import { requireDir, StorageError } from '../util/fs';
 import { writeOrbitLogits } from '../store/orbit';
 import { runDir, writeRunRecord } from '../store/records';
 import { trainRun } from '../train/loop';
@@ -61,6 +61,7 @@ export async function executeRun(spec: RunSpec, output: string, backend: Backend
       },
       shouldStop: hooks.shouldStop,
     });
+    requireDir(output); // a vanished output directory stops the sweep; the orbit write below would recreate it
     record = {
       ...base,
       status: 'ok',

@@ -20,8 +20,7 @@ export function writeOrbitLogits(dir: string, data: OrbitData, group: string, cl
   const logits = new Float32Array(bytes.buffer, 0, data.orbit.length * per);
   data.orbit.forEach((o, g) => logits.set(o, g * per));
   new Int32Array(bytes.buffer, data.orbit.length * per * 4, examples).set(data.labels);
-  // dir is <output>/runs/<id>: the output directory must still exist (a vanished one is reported, not recreated).
-  writeFileAtomic(join(dir, ORBIT_FILE), bytes, join(dir, '..', '..'));
+  writeFileAtomic(join(dir, ORBIT_FILE), bytes);
   return { file: ORBIT_FILE, group, elements: data.orbit.length, examples, classes };
 }
 

@@ -41,6 +41,8 @@ export function describeErrno(code: string | undefined): string {
     case 'ENAMETOOLONG': return 'the path is too long';
     case 'ELOOP': return 'too many levels of symbolic links';
     case 'EIO': return 'input/output error';
+    case 'ERR_INVALID_ARG_VALUE':
+    case 'ERR_INVALID_ARG_TYPE': return 'not a usable path (it contains a NUL byte)';
     case 'EMFILE':
     case 'ENFILE': return 'too many open files';
     default: return code ?? 'unknown error';
