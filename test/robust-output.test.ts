@@ -206,6 +206,16 @@ function inspect(out: string): { complete: string[]; incomplete: string[] } {
   return { complete: complete.sort(), incomplete };
 }
 
+/** Bytes the files and directories under `dir` take, in whole 4 KiB blocks. */
+function footprint(dir: string): number {
+  let total = 4096;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? footprint(p) : Math.max(1, Math.ceil(statSync(p).size / 4096)) * 4096;
+  }
+  return total;
+}
+
 /** The run ids listed in runs.csv (the tables are complete: they parse and list whole records). */
 function tableIds(out: string): string[] {
   const rows = parseCsv(readFileSync(join(out, 'runs.csv'), 'utf8'));
@@ -246,6 +256,8 @@ for (const jobs of [1, 2]) {
     assert.equal(final.complete.length, 4);
     assert.equal(tableIds(out).length, 4);
     for (const [id, text] of Object.entries(before)) assert.equal(readFileSync(join(out, 'runs', id, 'result.json'), 'utf8'), text, `${id} untouched`);
+    // The disk-space estimate is a floor of what the sweep needs: above what its files take.
+    assert.ok(footprint(out) <= 4 * runOutputBytes({ epochs: 1, depth: 1 }) + tablesBytes(4), `${footprint(out)} bytes on disk`);
   });
 }
 
