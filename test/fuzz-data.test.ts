@@ -133,7 +133,7 @@ function check(c: Case): 'loaded' | 'refused' {
     for (const y of split.y) assert.ok(y >= 0 && y < ds.numClasses, `label ${y} of ${ds.numClasses}`);
     for (const v of split.x) assert.ok(Number.isFinite(v), `non-finite feature ${v}`);
   }
-  assert.ok(ds.train.n >= 1, 'a training split');
+  assert.ok(ds.train.n >= 2 && ds.test.n >= 1, 'non-empty splits');
   return 'loaded';
 }
 
