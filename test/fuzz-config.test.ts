@@ -18,7 +18,7 @@ import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
 import { ExperimentFileSchema } from '../src/config/schema';
 import { ConfigError } from '../src/errors';
-import { methodInfo, methodNames } from '../src/methods/catalog';
+import { methodInfo, methodNames } from '../src/methods';
 import { CLI, tempDir } from './helpers';
 import { arbitraryFromJsonSchema, FUZZ_SEED, fuzzParams, fuzzRuns, mutateText, wildValue } from './fuzz-util';
 

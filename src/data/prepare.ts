@@ -108,7 +108,7 @@ export function buildDataset(src: Source, spec: ResolvedDataset, splitSeed: numb
 
   if (train.n < 2 || test.n < 1) {
     // Too few examples to train (a step needs 2) or to measure anything (an empty test split gives 0/0 accuracies).
-    const how = src.test ? 'the official split' : `a ${Math.round((spec.testFraction ?? DEFAULT_TEST_FRACTION) * 100)}% stratified test split`;
+    const how = src.test ? 'the official split' : `a ${Math.round((spec.testFraction ?? DATASET_DEFAULTS.testFraction) * 100)}% stratified test split`;
     throw new ConfigError([{ file: src.train.file, message: `${train.n} training and ${test.n} test examples after ${how}${spec.limit || keep !== undefined ? ', training subset and limit' : ''}: need at least 2 and 1; use more examples or another testFraction` }]);
   }
   const base = { name: spec.name, numClasses: K, classNames: cls.classNames, notes };
