@@ -135,7 +135,7 @@ test('fuzz: a damaged result.json or done marker reads back exactly as written, 
         writeFileSync(join(run, 'done'), o.done);
       }
     }),
-    fuzzParams(300),
+    fuzzParams(200),
   );
   assert.ok(seen.exact > 0 && seen.incomplete > 0, JSON.stringify(seen));
   process.stderr.write(`fuzz-records: ${JSON.stringify(seen)} (seed ${FUZZ_SEED})\n`);
@@ -179,7 +179,7 @@ test('fuzz: any bytes in the sweep lock or the tables lock are taken over or rep
 });
 
 test('fuzz through the sweep: `mixbench run` on directories with damaged records redoes exactly the runs that do not read back, then the tables cover all', { timeout: 900_000 }, async () => {
-  const sample = fc.sample(damage, { seed: FUZZ_SEED, numRuns: Math.max(3, Math.round(fuzzRuns(300) / 100)) });
+  const sample = fc.sample(damage, { seed: FUZZ_SEED, numRuns: Math.max(3, Math.round(fuzzRuns(200) / 70)) });
   for (const d of sample) {
     const dir = freshCopy();
     apply(dir, d);

@@ -25,7 +25,7 @@ const config = writeConfig(root, { seeds: [1, 2], epochs: 1, name: 'robust' });
 const slowConfig = join(root, 'slow.yaml');
 writeFileSync(slowConfig, `name: robust-slow
 seeds: [1, 2]
-datasets: [{name: digits, limit: 100}, {name: letters, limit: 800}]
+datasets: [{name: digits, limit: 100}, {name: letters, limit: 400}]
 methods: [baseline]
 model: ${TINY_MODEL}
 train: {epochs: 1, batchSize: 32}

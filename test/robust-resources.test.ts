@@ -35,7 +35,7 @@ function spec(model: string, train: string, method = 'baseline') {
 
 const CASES: [string, string, number[], number, Dataset['modality'], number, string?][] = [
   ['{dim: 64, depth: 2, heads: 4, mlpDim: 128, patch: 2}', '{batchSize: 64, evalBatchSize: 64}', [8, 8, 1], 10, 'image', 0],
-  ['{dim: 32, depth: 3, heads: 8, mlpDim: 64, patch: 1}', '{batchSize: 16, evalBatchSize: 32}', [8, 8, 1], 10, 'image', 0],
+  ['{dim: 32, depth: 2, heads: 8, mlpDim: 64, patch: 1}', '{batchSize: 8, evalBatchSize: 16}', [8, 8, 1], 10, 'image', 0],
   ['{dim: 32, depth: 2, heads: 2, mlpDim: 64, patch: 4, pool: cls}', '{batchSize: 32, evalBatchSize: 48}', [16, 16, 3], 5, 'image', 0],
   ['{dim: 48, depth: 2, heads: 4}', '{batchSize: 32, evalBatchSize: 64, optimizer: sgd}', [16], 26, 'tabular', 0],
   ['{dim: 32, depth: 1, heads: 2}', '{batchSize: 32, evalBatchSize: 32}', [24], 2, 'text', 3000],

@@ -64,7 +64,8 @@ setInterval(() => {
       fs.renameSync(tmp, path);
     }
   } catch {
-    // a missed heartbeat is harmless
+    // a missed heartbeat is harmless; a half-written temp file (full disk) is not left behind
+    try { fs.unlinkSync(path + '.beat-' + pid); } catch {}
   } finally {
     Atomics.store(state, 0, 0);
     Atomics.notify(state, 0);
