@@ -17,6 +17,15 @@ export function doneMarker(status: string, resultJson: string | Uint8Array): str
   return `${status} sha256=${sha256(resultJson)}\n`;
 }
 
+/**
+ * The numbers an `ok` record must have to be used: finite accuracies in [0, 1] in its metrics and in every epoch of its
+ * curve (an `ok` run always has them; null there means the record was damaged or hand-edited).
+ */
+export function okNumbersSound(rec: { metrics: { bestAccuracy: number; lastAccuracy: number } | null; curve: { testAccuracy: number }[] }): boolean {
+  const acc = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
+  return !!rec.metrics && acc(rec.metrics.bestAccuracy) && acc(rec.metrics.lastAccuracy) && rec.curve.every((e) => acc(e.testAccuracy));
+}
+
 export type DoneCheck = 'verified' | 'legacy' | 'mismatch';
 
 /**

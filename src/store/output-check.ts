@@ -164,7 +164,7 @@ export function sweepStoppedError(err: StorageError, state: SweepState): Storage
   // A write that failed with ENOENT because the directory was moved away is a vanished directory too.
   const vanished = err.code === 'vanished' || !existsSync(state.output);
   const what = vanished
-    ? `the output directory ${state.output} vanished during the sweep (${err.message})`
+    ? `the output directory ${state.output} vanished during the sweep (deleted, moved or unmounted)`
     : err.code === 'ENOSPC' || err.code === 'EDQUOT'
       ? `the disk holding ${state.output} is full (${err.message})`
       : `writing into ${state.output} failed (${err.message})`;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { recordVersion, RECORD_VERSION, RunRecordSchema, type RunRecord } from '../core/record';
 import type { RunSpec } from '../core/run';
 import { writeFileAtomic } from '../util/fs';
-import { checkDone, doneMarker } from './integrity';
+import { checkDone, doneMarker, okNumbersSound } from './integrity';
 import { staleReason } from './versions';
 
 export function runDir(output: string, id: string): string {
@@ -76,6 +76,7 @@ export function inspectRunDir(dir: string, id: string): RecordState {
     return { state: 'unreadable', reason: 'result.json changed after it was written (its done marker holds another hash or status)' };
   }
   if (rec.id !== id || rec.spec.id !== id) return { state: 'unreadable', reason: `result.json belongs to run ${rec.id}, not ${id}` };
+  if (rec.status === 'ok' && !okNumbersSound(rec)) return { state: 'unreadable', reason: 'an ok record whose accuracies are missing, not finite or outside [0, 1]' };
   if (rec.status === 'ok' && (!rec.metrics || rec.curve.length !== rec.spec.train.epochs)) {
     return { state: 'unreadable', reason: `an ok record needs metrics and ${rec.spec.train.epochs} epochs of curve (has ${rec.curve.length})` };
   }
