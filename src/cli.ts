@@ -61,7 +61,7 @@ export function buildProgram(): Command {
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
       const { formatReport } = await import('./report/tables');
-      const { ReportWriter } = await import('./report/write');
+      const { ReportWriter, sweepInfoFor } = await import('./report/write');
       const { resolveShard, selectShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
       const exp = loadConfigFile(configPath);
@@ -84,7 +84,7 @@ export function buildProgram(): Command {
       const { checkOutputSpace, pendingOutputShapes } = await import('./store/output-check');
       checkOutputSpace(plan.output, pendingOutputShapes(plan.output, mine, datasetFor, !!flags.force), plan.runs.length, { flag: !!flags.output, config: configPath });
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
-      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true });
+      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath) });
       let result;
       try {
         result = await runSweep(plan, {
