@@ -77,6 +77,11 @@ for (const f of configs) {
     if (/^(plan-|duplicate|dataset-label|collection-key|garbage)/.test(f)) assert.match(r.stderr, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: `));
     if (/^output-/.test(f)) assert.match(r.stderr, /output directory .*\n  Fix: /);
     if (/^too-large/.test(f)) assert.match(r.stderr, /too large for .*needs about [\d.]+ [KMGTP]iB[\s\S]*Fix: /);
+    // Sentences for the user, not JavaScript's: no engine error names, no wall of repeats.
+    for (const x of [v, r]) {
+      assert.doesNotMatch(x.stderr, /Maximum call stack|RangeError|TypeError|Error: E[A-Z]+:|ERR_INVALID_ARG|\x00/, `${f}: ${x.stderr.slice(0, 2000)}`);
+      assert.ok(x.stderr.split('\n').length <= 30, `${f}: ${x.stderr.split('\n').length} lines of messages`);
+    }
     // The output directory may have been created (checked before the data); no run was started in it.
     const results = join(work, 'results');
     for (const d of existsSync(results) ? readdirSync(results) : []) assert.ok(!existsSync(join(results, d, 'runs')), `no run of ${d} was started`);

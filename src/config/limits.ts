@@ -101,3 +101,31 @@ export function collectionKeyIssues(src: SourceMap): Issue[] {
   });
   return issues;
 }
+
+/** YAML syntax problems listed at most once each, and at most this many (the first ones; fixing them clears most). */
+export const MAX_YAML_ISSUES = 20;
+
+/**
+ * The parser's syntax errors as located issues. A bracket left open hundreds of levels deep makes the parser report
+ * its own stack overflow ("Maximum call stack size exceeded") once, then the same unclosed-bracket error hundreds of
+ * times at one place: that is said in words, once, and the list is capped.
+ */
+export function yamlSyntaxIssues(src: SourceMap): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  let more = 0;
+  for (const err of src.doc.errors) {
+    const pos = err.linePos?.[0] ?? src.lineCounter.linePos(err.pos[0]);
+    const first = err.message.split('\n')[0];
+    const message = /Maximum call stack size exceeded/.test(first)
+      ? 'YAML: nested too deeply to read (hundreds of levels of brackets or indentation); a config needs a few: look for brackets left open before this place'
+      : `YAML: ${first}`;
+    const key = `${pos.line}:${pos.col}:${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (issues.length < MAX_YAML_ISSUES) issues.push({ file: src.file, line: pos.line, col: pos.col, message });
+    else more++;
+  }
+  if (more) issues.push({ file: src.file, message: `and ${more} more YAML problem${more === 1 ? '' : 's'} after these; fix the first ones and validate again` });
+  return issues;
+}

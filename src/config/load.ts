@@ -16,7 +16,7 @@ import { issueAt, keyIssue, type SourceMap } from './locate';
 import { resolveMethods } from './methods';
 import { resolveDatasetEntry, resolveEnsemble, resolveExperiment, resolveModel, resolveNoise } from './resolve';
 import { ClaimFileSchema, DatasetEntrySchema, EnsembleSchema, ExperimentFileSchema, ModelSchema } from './schema';
-import { collectionKeyIssues, configLimitIssues } from './limits';
+import { collectionKeyIssues, configLimitIssues, yamlSyntaxIssues } from './limits';
 
 export interface LoadOptions {
   /** Shown in messages instead of the path (tests). */
@@ -40,10 +40,7 @@ export function parseConfig(text: string, file: string): ResolvedExperiment {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const src: SourceMap = { file, doc, lineCounter };
   const issues: Issue[] = [];
-  for (const err of doc.errors) {
-    const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-    issues.push({ file, line: pos.line, col: pos.col, message: `YAML: ${err.message.split('\n')[0]}` });
-  }
+  issues.push(...yamlSyntaxIssues(src));
   if (!issues.length) issues.push(...collectionKeyIssues(src));
   if (issues.length) throw new ConfigError(issues);
 

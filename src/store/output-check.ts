@@ -41,8 +41,13 @@ function fixFor(code: string, dir: string, src: OutputSource): string {
 
 /** Re-throw a StorageError from the pre-flight check as the user-facing sentence: path, what is wrong, the fix. */
 function refuse(err: StorageError, dir: string, src: OutputSource): never {
-  const fix = fixFor(err.code, dir, src);
-  throw new StorageError(`output directory ${dir}: ${err.message}.\n  Fix: ${fix.charAt(0).toUpperCase()}${fix.slice(1)}; nothing was run.`, err.path, err.code);
+  const fix = fixFor(err.code, visible(dir), src);
+  throw new StorageError(`output directory ${visible(dir)}: ${visible(err.message)}.\n  Fix: ${fix.charAt(0).toUpperCase()}${fix.slice(1)}; nothing was run.`, err.path, err.code);
+}
+
+/** Control characters in a path (a NUL from a YAML "\0" escape) shown as \xNN instead of written to the terminal. */
+function visible(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**

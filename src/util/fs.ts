@@ -41,8 +41,6 @@ export function describeErrno(code: string | undefined): string {
     case 'ENAMETOOLONG': return 'the path is too long';
     case 'ELOOP': return 'too many levels of symbolic links';
     case 'EIO': return 'input/output error';
-    case 'ERR_INVALID_ARG_VALUE':
-    case 'ERR_INVALID_ARG_TYPE': return 'not a usable path (it contains a NUL byte)';
     case 'EMFILE':
     case 'ENFILE': return 'too many open files';
     default: return code ?? 'unknown error';
@@ -57,7 +55,10 @@ function errnoOf(err: unknown): string | undefined {
 export function storageError(err: unknown, action: string, path: string): Error {
   if (err instanceof StorageError) return err;
   const code = errnoOf(err);
-  if (!code) return err instanceof Error ? err : new Error(String(err));
+  // A NUL byte in a path the user typed (a YAML "\0" escape): Node refuses it before any system call.
+  if (code === 'ERR_INVALID_ARG_VALUE' && path.includes('\0')) return new StorageError(`cannot ${action} ${path}: not a usable path (it contains a NUL byte)`, path, 'EINVAL');
+  // Node's own argument errors (ERR_*) are bugs in mixbench, not storage problems.
+  if (!code || code.startsWith('ERR_')) return err instanceof Error ? err : new Error(String(err));
   return new StorageError(`cannot ${action} ${path}: ${describeErrno(code)} (${code})`, path, code);
 }
 
