@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOutputDir, checkOutputSpace, freeBytes, runOutputBytes, tablesBytes } from '../src/store/output-check';
+import { acquireSweepLock, sweepLockPath } from '../src/store/lock';
 import { inspectRunDir } from '../src/store/records';
 import { ensureDir, StorageError, writeFileAtomic, writeFilesAtomic } from '../src/util/fs';
 import { CLI, tempDir } from './helpers';
@@ -199,6 +200,18 @@ test('writeFilesAtomic on a full disk: every target keeps its old content and no
   assert.throws(() => writeFileAtomic(names[0], 'y'.repeat(64 * 1024)), StorageError);
   assert.equal(readFileSync(names[0], 'utf8'), `old ${names[0]}\n`);
   assert.deepEqual(readdirSync(m.dir).filter((f) => f.includes('.tmp-')), []);
+});
+
+test('a full disk while taking the sweep lock: ENOSPC as a StorageError, and no empty lock file left to look like a live one', (t) => {
+  const m = tmpfs('lockfull', '256k');
+  if ('skip' in m) return t.skip(m.skip);
+  const filler = fill(m.dir);
+  const shard = { index: 1, count: 1 };
+  assert.throws(() => acquireSweepLock(m.dir, shard), (e: Error) => e instanceof StorageError && e.code === 'ENOSPC' && e.message.includes(sweepLockPath(m.dir, shard)));
+  assert.deepEqual(readdirSync(m.dir).filter((f) => f.startsWith('.mixbench-lock')), [], 'no lock file left behind');
+  // With the space back, the lock is taken at once (nothing stale to wait for).
+  unlinkSync(filler);
+  acquireSweepLock(m.dir, shard).release();
 });
 
 /** Every run directory: complete (valid record) or incomplete (no done marker); no temp files anywhere. */
