@@ -102,7 +102,10 @@ export function collectionKeyIssues(src: SourceMap): Issue[] {
   return issues;
 }
 
-/** YAML syntax problems listed at most once each, and at most this many (the first ones; fixing them clears most). */
+/**
+ * YAML syntax problems listed at most once each, and at most this many (the first ones; fixing them clears most), then
+ * one more issue located at the first left out, saying how many were.
+ */
 export const MAX_YAML_ISSUES = 20;
 
 /**
@@ -114,6 +117,7 @@ export function yamlSyntaxIssues(src: SourceMap): Issue[] {
   const issues: Issue[] = [];
   const seen = new Set<string>();
   let more = 0;
+  let firstLeftOut: { line: number; col: number } | undefined;
   for (const err of src.doc.errors) {
     const pos = err.linePos?.[0] ?? src.lineCounter.linePos(err.pos[0]);
     const first = err.message.split('\n')[0];
@@ -124,8 +128,13 @@ export function yamlSyntaxIssues(src: SourceMap): Issue[] {
     if (seen.has(key)) continue;
     seen.add(key);
     if (issues.length < MAX_YAML_ISSUES) issues.push({ file: src.file, line: pos.line, col: pos.col, message });
-    else more++;
+    else {
+      firstLeftOut ??= pos;
+      more++;
+    }
   }
-  if (more) issues.push({ file: src.file, message: `and ${more} more YAML problem${more === 1 ? '' : 's'} after these; fix the first ones and validate again` });
+  if (firstLeftOut) {
+    issues.push({ file: src.file, line: firstLeftOut.line, col: firstLeftOut.col, message: `and ${more} more YAML problem${more === 1 ? '' : 's'} from here on; fix the first ones and validate again` });
+  }
   return issues;
 }
