@@ -48,7 +48,7 @@ function outcome(text: string): 'accepted' | 'refused' {
     return 'refused';
   }
   const members = exp.ensemble?.members ?? 1;
-  const count = exp.datasets.length * exp.noise.length * exp.methods.length * exp.seeds.length * members;
+  const count = exp.datasets.length * exp.noise.length * exp.grid.length * exp.methods.length * exp.seeds.length * members;
   if (count <= 5000) {
     const plan = planRuns(exp);
     assert.equal(plan.runs.length, count);

@@ -1,7 +1,7 @@
 /**
- * Limits on what a config may ask for, checked before anything is expanded: a plan of billions of runs (`seeds:
- * 2147483648`) would otherwise exhaust the heap while the seed list is built, minutes later, with a V8 crash; dataset
- * entries that would give two runs one id, or two settings one row of the tables.
+ * Limits on what a config may ask for, beyond its schema: dataset entries that would give two runs one id, or two
+ * settings one row of the tables; map keys that are collections; YAML syntax errors said once. (The plan size is
+ * checked in load.ts against --max-runs before anything is expanded.)
  */
 import { isCollection, visit } from 'yaml';
 import type { ResolvedDataset } from '../core/experiment';
@@ -12,26 +12,8 @@ import { issueAt, type SourceMap } from './locate';
 import { resolveDatasetEntry } from './resolve';
 import { DatasetEntrySchema } from './schema';
 
-/** More runs than anyone can train with mixbench; planning them takes seconds and their records gigabytes. */
-export const MAX_PLAN_RUNS = 100_000;
-
-export interface AxisSizes {
-  noise: number;
-  methods: number;
-}
-
-/** The number of seeds a valid `seeds` value stands for, without building the list (undefined: not valid). */
-export function seedCount(seeds: unknown): number | undefined {
-  if (seeds === undefined) return 3;
-  if (typeof seeds === 'number') return Number.isInteger(seeds) && seeds > 0 ? seeds : undefined;
-  return Array.isArray(seeds) ? new Set(seeds).size : undefined;
-}
-
-/**
- * The limits of a config, on the raw fields (whatever else is wrong with them): the plan size, and datasets that
- * would collide. `axes` are the resolved noise settings and method entries.
- */
-export function configLimitIssues(src: SourceMap, fields: Record<string, unknown>, axes: AxisSizes): Issue[] {
+/** Dataset entries that would collide (see below), on the raw fields whatever else is wrong with them. */
+export function datasetCollisionIssues(src: SourceMap, fields: Record<string, unknown>): Issue[] {
   const datasets: { ds: ResolvedDataset; i: number }[] = [];
   if (Array.isArray(fields.datasets)) {
     fields.datasets.forEach((entry, i) => {
@@ -39,32 +21,14 @@ export function configLimitIssues(src: SourceMap, fields: Record<string, unknown
       if (d.success) datasets.push({ ds: resolveDatasetEntry(d.data), i });
     });
   }
-  return [...planSizeIssues(src, fields, { ...axes, datasets: Array.isArray(fields.datasets) ? fields.datasets.length : 1 }), ...datasetCollisionIssues(src, datasets)];
-}
-
-/** A located issue when datasets × noise × methods × seeds × members exceeds MAX_PLAN_RUNS. */
-function planSizeIssues(src: SourceMap, fields: Record<string, unknown>, axes: AxisSizes & { datasets: number }): Issue[] {
-  const seeds = seedCount(fields.seeds);
-  if (seeds === undefined) return []; // reported by the schema
-  const m = (fields.ensemble as { members?: unknown } | undefined)?.members;
-  const members = typeof m === 'number' && Number.isInteger(m) && m > 0 ? m : 1;
-  const runs = Math.max(1, axes.datasets) * Math.max(1, axes.noise) * Math.max(1, axes.methods) * seeds * members;
-  if (runs <= MAX_PLAN_RUNS) return [];
-  const n = (x: number) => x.toLocaleString('en-US');
-  const parts = [`${n(axes.datasets)} dataset${axes.datasets === 1 ? '' : 's'}`, `${n(axes.noise)} noise setting${axes.noise === 1 ? '' : 's'}`,
-    `${n(axes.methods)} method${axes.methods === 1 ? '' : 's'}`, `${n(seeds)} seed${seeds === 1 ? '' : 's'}`, ...(members > 1 ? [`${n(members)} ensemble members`] : [])];
-  // Point at the axis that grew the plan most (seeds, in practice).
-  const atSeeds = seeds >= members;
-  const seedFix = typeof fields.seeds === 'number' ? ` (\`seeds: ${Math.max(1, Math.floor(MAX_PLAN_RUNS / (runs / seeds)))}\` or fewer)` : '';
-  return [issueAt(src, atSeeds ? (fields.seeds === undefined ? [] : ['seeds']) : ['ensemble', 'members'],
-    `this plan has ${n(runs)} runs (${parts.join(' × ')}); mixbench plans at most ${n(MAX_PLAN_RUNS)}: use fewer seeds${seedFix}, members or settings`)];
+  return collisionIssues(src, datasets);
 }
 
 /**
  * Dataset entries that would collide: an entry repeated (its runs would have the same ids: one directory, trained twice
  * at once) or two entries shown under one name in the tables (their seeds would be pooled as if one setting).
  */
-function datasetCollisionIssues(src: SourceMap, datasets: { ds: ResolvedDataset; i: number }[]): Issue[] {
+function collisionIssues(src: SourceMap, datasets: { ds: ResolvedDataset; i: number }[]): Issue[] {
   const issues: Issue[] = [];
   const seen = new Map<string, number>();
   const labels = new Map<string, number>();
