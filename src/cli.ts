@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS, type BackendName } from './core/experiment';
 import { ConfigError, EXIT, UsageError } from './errors';
+import { StorageError } from './util/fs';
 import { addSlurmCommands } from './cli-slurm';
 
 interface ConfigFlags {
@@ -89,12 +90,14 @@ export function buildProgram(): Command {
       const { createProgress } = await import('./run/progress');
       const { formatReport } = await import('./report/tables');
       const { ReportWriter, sweepInfoFor } = await import('./report/write');
-      const { resolveShard } = await import('./run/shard');
+      const { resolveShard, selectShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
       const exp = await loadConfig(configPath, flags, command);
       if (flags.output) exp.output = flags.output;
       const plan = planRuns(exp);
       const selected = filterPlan(plan, flags.only ?? []).runs;
+      // The output directory (exists or can be made, is a directory, takes files) before anything slow.
+      (await import('./store/output-check')).checkOutputDir(plan.output, { flag: !!flags.output, config: configPath });
       // Read and check every dataset before any training (bad data files exit 2 naming the file and place).
       const { checkRunData } = await import('./data/check');
       const { datasetFor } = await import('./data/cache');
@@ -103,6 +106,11 @@ export function buildProgram(): Command {
       const jobs = flags.jobs === undefined ? (await import('./run/jobs')).defaultJobs() : parseJobs(flags.jobs);
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
+      // Memory (model, batch, optimizer state vs backend and machine) and disk space, before any training.
+      const mine = selectShard(selected, shard);
+      (await import('./config/resources')).checkResources(mine, datasetFor, { backend: flags.backend ?? exp.backend, jobs });
+      const { checkOutputSpace, pendingOutputShapes } = await import('./store/output-check');
+      checkOutputSpace(plan.output, pendingOutputShapes(plan.output, mine, datasetFor, !!flags.force), plan.runs.length, { flag: !!flags.output, config: configPath });
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
       const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath, process.argv, process.env, exp.overrides ?? []) });
       let result;
@@ -144,7 +152,9 @@ export function buildProgram(): Command {
       const exp = await loadConfig(configPath, flags, command);
       const plan = planRuns(exp);
       const { checkRunData } = await import('./data/check');
-      checkRunData(plan.runs);
+      const { datasetFor } = await import('./data/cache');
+      checkRunData(plan.runs, datasetFor);
+      (await import('./config/resources')).checkResources(plan.runs, datasetFor, { backend: exp.backend, jobs: 1 });
       process.stdout.write(`${configPath}: ok (${plan.runs.length} runs: ${planFactors(exp)})\n`);
     });
 
@@ -282,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} found; nothing was run.\n`);
       return EXIT.usage;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof StorageError) {
       process.stderr.write(`mixbench: ${err.message}\n`);
       return EXIT.usage;
     }

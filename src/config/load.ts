@@ -21,6 +21,7 @@ import { armCount, expandMethods, writtenMethods, type WrittenEntry } from './me
 import { applyOverrides, parseOverride } from './overrides';
 import { resolveDatasetEntry, resolveEnsemble, resolveExperiment, resolveNoise } from './resolve';
 import { ClaimFileSchema, DatasetEntrySchema, EnsembleSchema, ExperimentFileSchema, type ExperimentFile } from './schema';
+import { collectionKeyIssues, datasetCollisionIssues, yamlSyntaxIssues } from './limits';
 
 /** Plans larger than this are refused unless the caller raises the limit (`--max-runs`). */
 export const DEFAULT_MAX_RUNS = 10_000;
@@ -53,10 +54,8 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const issues: Issue[] = [];
-  for (const err of doc.errors) {
-    const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-    issues.push({ file, line: pos.line, col: pos.col, message: `YAML: ${err.message.split('\n')[0]}` });
-  }
+  issues.push(...yamlSyntaxIssues({ file, doc, lineCounter }));
+  if (!issues.length) issues.push(...collectionKeyIssues({ file, doc, lineCounter }));
   if (issues.length) throw new ConfigError(issues);
   const overrides = (options.overrides ?? []).map(parseOverride);
   const src: SourceMap = { file, doc, lineCounter, overrides: applyOverrides(doc, overrides) };
@@ -88,6 +87,7 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   const written = Array.isArray(fields.methods) ? writtenMethods(src, fields.methods) : { entries: [], issues: [] };
   issues.push(...written.issues);
   const noise = Array.isArray(fields.noise) || fields.noise === undefined ? resolveNoise(src, fields.noise as unknown[] | undefined, issues) : [];
+  issues.push(...datasetCollisionIssues(src, fields));
 
   // The size of the plan, before anything is expanded.
   const size = planSize(fields, noise.length, written.entries.reduce((n, e) => n + armCount(e), 0), gridSize(grid));

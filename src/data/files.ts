@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { ConfigError } from '../errors';
+import { describeErrno } from '../util/fs';
 
 /** A ConfigError for one place in a data file. */
 export function dataError(file: string, message: string, line?: number): ConfigError {
@@ -17,8 +18,11 @@ export function readData(path: string, howToGet?: string): Buffer {
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
-    throw dataError(path, `cannot read data file: ${why}${howToGet ? `; ${howToGet}` : ''}`);
+    // A NUL byte (a YAML "\0" escape) makes Node refuse the path itself; name it, and never write the byte out.
+    const nul = code === 'ERR_INVALID_ARG_VALUE' && path.includes('\0');
+    if (!nul && (!code || code.startsWith('ERR_'))) throw err; // not a file-system problem: a bug
+    const why = nul ? 'not a usable path (it contains a NUL byte)' : code === 'ENOENT' ? 'no such file' : describeErrno(code);
+    throw dataError(path.replace(/\0/g, '\\x00'), `cannot read data file: ${why}${howToGet ? `; ${howToGet}` : ''}`);
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {

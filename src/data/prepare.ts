@@ -106,6 +106,11 @@ export function buildDataset(src: Source, spec: ResolvedDataset, splitSeed: numb
     if (test.n > lim) { const idx = evenlySpaced(test.n, lim); test = subsetPart(test, idx); yTest = Int32Array.from(idx, (i) => yTest[i]); }
   }
 
+  if (train.n < 2 || test.n < 1) {
+    // Too few examples to train (a step needs 2) or to measure anything (an empty test split gives 0/0 accuracies).
+    const how = src.test ? 'the official split' : `a ${Math.round((spec.testFraction ?? DATASET_DEFAULTS.testFraction) * 100)}% stratified test split`;
+    throw new ConfigError([{ file: src.train.file, message: `${train.n} training and ${test.n} test examples after ${how}${spec.limit || keep !== undefined ? ', training subset and limit' : ''}: need at least 2 and 1; use more examples or another testFraction` }]);
+  }
   const base = { name: spec.name, numClasses: K, classNames: cls.classNames, notes };
   const pl = train.payload;
   if (pl.kind === 'image') {

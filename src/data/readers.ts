@@ -173,7 +173,13 @@ export function readIdxPair(imagesPath: string, labelsPath: string, howToGet?: s
     const total = n * size;
     for (let i = 0; i < total; i++) x[i] = src[o + i] / 255;
   } else {
-    for (let i = 0; i < n * size; i++) x[i] = idxValue(img, i);
+    for (let i = 0; i < n * size; i++) {
+      const v = idxValue(img, i);
+      if (!Number.isFinite(v)) {
+        throw dataError(imagesPath, `non-finite value ${v} in record ${Math.floor(i / size)} (byte ${img.offset + i * IDX_TYPES[img.type].size}): pixels must be finite numbers`);
+      }
+      x[i] = v;
+    }
   }
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {

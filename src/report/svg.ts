@@ -54,6 +54,8 @@ export function escapeXml(s: string): string {
 
 /** d3-style nice ticks: steps of 1, 2 or 5 × 10^k covering [lo, hi] with about `count` ticks. */
 export function niceTicks(lo: number, hi: number, count = 6): number[] {
+  // NaN or infinite bounds (a damaged record's value) would recurse below forever.
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return niceTicks(0, 1, count);
   if (!(hi > lo)) {
     const d = Math.abs(lo) > 0 ? Math.abs(lo) * 0.05 : 0.5;
     return niceTicks(lo - d, hi + d, count);

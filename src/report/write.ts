@@ -9,7 +9,7 @@ import type { RunRecord } from '../core/record';
 import { readOrbitLogits } from '../store/orbit';
 import { runDir } from '../store/records';
 import { REPORT_SETTINGS_FILE, saveReportSettings } from '../store/settings';
-import { writeFileAtomic } from '../util/fs';
+import { writeFilesAtomic } from '../util/fs';
 import type { OrbitReader } from './ensembles';
 import { ReportCache } from './memo';
 import { runOverrides, type SweepInfo } from './page';
@@ -117,15 +117,22 @@ export class ReportWriter {
     if (this.options.saveSettings) files.push([REPORT_SETTINGS_FILE, `${JSON.stringify(this.settings, null, 1)}\n`]);
     if (this.options.sweep) files.push([SWEEP_FILE, `${JSON.stringify(this.options.sweep, null, 1)}\n`]);
     const paths: string[] = [];
+    const changed: [string, string][] = [];
+    let settingsChanged: [string, string] | undefined;
     for (const [name, text] of files) {
       const path = join(this.output, name);
       if (!this.unchanged(path, text)) {
-        if (name === REPORT_SETTINGS_FILE) saveReportSettings(this.output, this.settings);
-        else writeFileAtomic(path, text);
-        const st = statSync(path);
-        this.written.set(path, { text, mtimeMs: st.mtimeMs, size: st.size });
+        if (name === REPORT_SETTINGS_FILE) settingsChanged = [path, text];
+        else changed.push([path, text]);
       }
       paths.push(path);
+    }
+    // All staged before any is replaced: a full disk mid-write leaves the old set of tables, never a mix.
+    writeFilesAtomic(changed);
+    if (settingsChanged) saveReportSettings(this.output, this.settings);
+    for (const [path, text] of settingsChanged ? [...changed, settingsChanged] : changed) {
+      const st = statSync(path);
+      this.written.set(path, { text, mtimeMs: st.mtimeMs, size: st.size });
     }
     const plotDir = join(this.output, 'plots');
     if (this.options.pruneStalePlots && existsSync(plotDir)) {

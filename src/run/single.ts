@@ -10,6 +10,7 @@ import type { Dataset } from '../data/dataset';
 import { datasetFor } from '../data/cache';
 import { applyNoise } from '../data/noise';
 import { DivergedError, InterruptedError } from '../errors';
+import { requireDir, StorageError } from '../util/fs';
 import { writeOrbitLogits } from '../store/orbit';
 import { runDir, writeRunRecord } from '../store/records';
 import { trainRun } from '../train/loop';
@@ -60,6 +61,7 @@ export async function executeRun(spec: RunSpec, output: string, backend: Backend
       },
       shouldStop: hooks.shouldStop,
     });
+    requireDir(output); // a vanished output directory stops the sweep; the orbit write below would recreate it
     record = {
       ...base,
       status: 'ok',
@@ -74,7 +76,7 @@ export async function executeRun(spec: RunSpec, output: string, backend: Backend
       finishedAt: new Date().toISOString(),
     };
   } catch (err) {
-    if (err instanceof InterruptedError) throw err;
+    if (err instanceof InterruptedError || err instanceof StorageError) throw err; // not the run's fault: the sweep stops
     const diverged = err instanceof DivergedError;
     record = {
       ...base,

@@ -12,10 +12,10 @@
  *   lead to a requeue by the script.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors';
-import { writeFileAtomic } from '../util/fs';
+import { ensureDir, writeFileAtomic } from '../util/fs';
 import { sweepStatus, type SweepStatus } from './status';
 
 /** Slurm's own default MaxArraySize, assumed when neither the cluster nor --max-array-size says otherwise. */
@@ -455,7 +455,7 @@ export function renderFiles(plan: SlurmPlanResult): RenderedFiles {
 
 /** Write the scripts (replacing the array scripts of an earlier submission) and the log directory. */
 export function writeFiles(r: RenderedFiles): void {
-  mkdirSync(logDir(join(r.files.dir, '..')), { recursive: true });
+  ensureDir(logDir(join(r.files.dir, '..')));
   for (const name of readdirSync(r.files.dir)) if (/^array(-\d+)?\.sbatch$/.test(name)) unlinkSync(join(r.files.dir, name));
   for (const [path, text] of r.contents) writeFileAtomic(path, text);
 }

@@ -20,7 +20,9 @@ import { recordFormat, type RunEnvironment, type RunRecord } from '../core/recor
 import type { Plan, RunSpec } from '../core/run';
 import { BackendError, InterruptedError, UsageError } from '../errors';
 import { acquireSweepLock, withTablesLock, type HeldLock } from '../store/lock';
+import { sweepStoppedError } from '../store/output-check';
 import { inspectRunDir, readRunRecord, runDir, writeRunRecord } from '../store/records';
+import { StorageError } from '../util/fs';
 import { selectShard, shardLabel, WHOLE, type Shard } from './shard';
 import type { FromWorker, ToWorker } from './worker';
 
@@ -76,6 +78,10 @@ class Scheduler {
   interrupted = false;
   failedFast: string | undefined;
   ran = 0;
+  /** A full disk or a vanished output directory: the sweep stops and reports it (exit 2). */
+  storage: StorageError | undefined;
+  /** Runs handed out and not finished: incomplete if the sweep stops now. */
+  readonly running = new Set<string>();
   onStop: (hard: boolean) => void = () => undefined;
   private signals = 0;
 
@@ -93,7 +99,17 @@ class Scheduler {
   }
 
   next(): Task | undefined {
-    return this.stopping ? undefined : this.queue.shift();
+    const task = this.stopping ? undefined : this.queue.shift();
+    if (task) this.running.add(task.spec.id);
+    return task;
+  }
+
+  /** Stop handing out runs after a storage failure; runs in flight are stopped and left incomplete. */
+  halt(err: StorageError): void {
+    this.storage ??= err;
+    if (this.stopping) return;
+    this.stopping = true;
+    this.onStop(false);
   }
 
   hasWork(): boolean {
@@ -114,6 +130,7 @@ class Scheduler {
       lastAccuracy: rec.metrics?.lastAccuracy ?? null, seconds: rec.wallSeconds, error: rec.error, worker, attempt: task.attempt, willRetry,
     });
     this.done.set(rec.id, rec);
+    this.running.delete(rec.id);
     if (willRetry) {
       this.queue.unshift({ ...task, attempt: task.attempt + 1 });
       this.writeTables();
@@ -192,7 +209,14 @@ export async function runSweep(plan: Plan, opts: SweepOptions): Promise<SweepRes
         .filter((r): r is RunRecord => !!r);
     const writeTables = (): string[] => withTablesLock(plan.output, () => opts.onRecords(tableRecords()));
 
-    const sched = new Scheduler(todo, opts, done, () => void writeTables());
+    const sched: Scheduler = new Scheduler(todo, opts, done, () => {
+      try {
+        writeTables();
+      } catch (err) {
+        if (!(err instanceof StorageError)) throw err;
+        sched.halt(err);
+      }
+    });
     process.on('SIGINT', sched.signal);
     process.on('SIGTERM', sched.signal);
     try {
@@ -204,6 +228,10 @@ export async function runSweep(plan: Plan, opts: SweepOptions): Promise<SweepRes
     } finally {
       process.off('SIGINT', sched.signal);
       process.off('SIGTERM', sched.signal);
+    }
+    if (sched.storage) {
+      const complete = mine.filter((r) => done.get(r.id) && done.get(r.id)!.status !== 'failed').length;
+      throw sweepStoppedError(sched.storage, { output: plan.output, complete, inFlight: [...sched.running] });
     }
     const files = writeTables();
     opts.sink({ type: 'tables', files });
@@ -253,6 +281,7 @@ async function runInProcess(plan: Plan, sched: Scheduler, opts: SweepOptions): P
       });
     } catch (err) {
       if (err instanceof InterruptedError) return;
+      if (err instanceof StorageError) return sched.halt(err);
       throw err;
     }
     sched.finished(task, rec, 0);
@@ -301,6 +330,17 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
       w.proc.send(msg);
     };
 
+    // The failed record of a run whose worker died; undefined when the disk refuses it too (the sweep then stops).
+    const recordFailure = (task: Task, w: WorkerSlot, error: string): RunRecord | undefined => {
+      try {
+        return failedRecord(plan, task, w, error);
+      } catch (err) {
+        if (!(err instanceof StorageError)) throw err;
+        sched.halt(err);
+        return undefined;
+      }
+    };
+
     const spawn = (slot: number): void => {
       const env = setThreadEnv({ ...process.env, MIXBENCH_WORKER_BACKEND: opts.backend, MIXBENCH_WORKER_ID: String(slot) }, threads);
       const proc = fork(join(__dirname, 'worker.js'), [], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
@@ -332,19 +372,22 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
           case 'finished': {
             const task = w.task;
             if (!task || task.spec.id !== msg.id) break;
-            const rec = readRunRecord(plan.output, task.spec) ?? failedRecord(plan, task, w, `the worker finished ${msg.id} but its record is missing or unreadable`);
+            const rec = readRunRecord(plan.output, task.spec) ?? recordFailure(task, w, `the worker finished ${msg.id} but its record is missing or unreadable`);
             w.task = undefined;
             // An ok run changes nothing the queue depends on (retries, --fail-fast): the worker gets its next run
             // before the parent rewrites the tables, instead of idling while it does.
-            if (rec.status === 'ok') {
+            if (rec?.status === 'ok') {
               feed(w);
               sched.finished(task, rec, w.slot);
             } else {
-              sched.finished(task, rec, w.slot);
+              if (rec) sched.finished(task, rec, w.slot);
               feed(w);
             }
             break;
           }
+          case 'storage':
+            sched.halt(new StorageError(msg.message, msg.path, msg.code));
+            break;
           case 'fatal':
             fatal = new BackendError(msg.message);
             sched.stopping = true;
@@ -359,9 +402,11 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
         if (task && !sched.stopping && !fatal) {
           const tail = w.stderr.trim().split('\n').filter((l) => l.trim() && !/TensorFlow\.js|tfjs-node|={5,}/.test(l)).slice(-3).join(' | ');
           const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          const rec = failedRecord(plan, task, w, `worker ${w.slot} (pid ${proc.pid}) ${how} during this run${tail ? `: ${tail}` : ''}`);
-          opts.sink({ type: 'notice', message: `worker ${w.slot} ${how} during ${task.spec.id}; recorded as failed${sched.hasWork() ? ', starting a new worker' : ''}` });
-          sched.finished(task, rec, w.slot);
+          const rec = recordFailure(task, w, `worker ${w.slot} (pid ${proc.pid}) ${how} during this run${tail ? `: ${tail}` : ''}`);
+          if (rec) {
+            opts.sink({ type: 'notice', message: `worker ${w.slot} ${how} during ${task.spec.id}; recorded as failed${sched.hasWork() ? ', starting a new worker' : ''}` });
+            sched.finished(task, rec, w.slot);
+          }
         } else if (!w.ready && !sched.stopping && !fatal) {
           fatal = new Error(`worker ${w.slot} exited before loading its backend (${signal ?? `code ${code}`}): ${w.stderr.trim().split('\n').slice(-3).join(' | ')}`);
           sched.stopping = true;

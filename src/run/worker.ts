@@ -7,13 +7,15 @@ import type { RunSpec } from '../core/run';
 import { BackendNameSchema, type BackendName } from '../core/experiment';
 import type { SweepEvent } from '../core/events';
 import type { RunEnvironment } from '../core/record';
+import { StorageError } from '../util/fs';
 
 export type ToWorker = { type: 'run'; spec: RunSpec; output: string; index: number; total: number; attempt: number } | { type: 'exit' };
 export type FromWorker =
   | { type: 'ready'; summary: string; environment: RunEnvironment; threads: number | null }
   | { type: 'event'; event: SweepEvent }
   | { type: 'finished'; id: string; status: string }
-  | { type: 'fatal'; message: string; exitCode: number };
+  | { type: 'fatal'; message: string; exitCode: number }
+  | { type: 'storage'; message: string; path: string; code: string };
 
 function send(msg: FromWorker): void {
   if (process.connected) process.send?.(msg);
@@ -69,7 +71,12 @@ async function main(): Promise<void> {
       busy = false;
       send({ type: 'finished', id: spec.id, status: rec.status });
       if (stopping) process.exit(130);
-    } catch {
+    } catch (err) {
+      // The disk failed under the run's record: the parent stops the sweep; the run stays incomplete.
+      if (err instanceof StorageError && process.connected) {
+        process.send!({ type: 'storage', message: err.message, path: err.path, code: err.code } satisfies FromWorker, () => process.exit(2));
+        return;
+      }
       // Interrupted: leave the run incomplete.
       process.exit(130);
     }

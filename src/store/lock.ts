@@ -12,11 +12,12 @@
  * Creation is `open(..., 'wx')`, atomic on local and NFSv3+ file systems. A takeover goes through a short-lived
  * `<lock>.takeover` file so two processes cannot both replace the same stale lock.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors';
+import { ensureDir, requireDir, storageError } from '../util/fs';
 
 /** Which shard of a sweep holds a lock (1-based index of count). */
 export interface ShardId {
@@ -63,7 +64,8 @@ setInterval(() => {
       fs.renameSync(tmp, path);
     }
   } catch {
-    // a missed heartbeat is harmless
+    // a missed heartbeat is harmless; a half-written temp file (full disk) is not left behind
+    try { fs.unlinkSync(path + '.beat-' + pid); } catch {}
   } finally {
     Atomics.store(state, 0, 0);
     Atomics.notify(state, 0);
@@ -121,9 +123,17 @@ function tryCreate(path: string, body: string): boolean {
   }
   try {
     writeSync(fd, body);
-  } finally {
+  } catch (err) {
+    // A full disk: leave no empty lock file behind (it would look like a lock being written).
     closeSync(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // gone already
+    }
+    throw storageError(err, 'write', path);
   }
+  closeSync(fd);
   return true;
 }
 
@@ -165,7 +175,7 @@ export interface HeldLock {
 
 /** Take the sweep lock of a shard or throw LockedError (exit 2) naming the holder. */
 export function acquireSweepLock(output: string, shard: ShardId, heartbeatMs = 5000): HeldLock {
-  mkdirSync(output, { recursive: true });
+  ensureDir(output);
   const path = sweepLockPath(output, shard);
   const started = new Date().toISOString();
   const body = (): string =>
@@ -243,7 +253,7 @@ function sleepMs(ms: number): void {
 
 /** Run `fn` holding `<output>/.mixbench-tables.lock` (short waits; a holder that died is taken over). */
 export function withTablesLock<T>(output: string, fn: () => T): T {
-  mkdirSync(output, { recursive: true });
+  requireDir(output); // created by the sweep lock; a directory that vanished since is reported, not recreated
   const path = join(output, '.mixbench-tables.lock');
   const body = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), heartbeat: new Date().toISOString(), command: 'tables' })}\n`;
   const deadline = Date.now() + 30_000;

@@ -8,17 +8,22 @@ import { join } from 'node:path';
 import { recordVersion, RECORD_VERSION, RunRecordSchema, type RunRecord } from '../core/record';
 import type { RunSpec } from '../core/run';
 import { writeFileAtomic } from '../util/fs';
+import { checkDone, doneMarker, okNumbersSound } from './integrity';
 import { staleReason } from './versions';
 
 export function runDir(output: string, id: string): string {
   return join(output, 'runs', id);
 }
 
-/** Write result.json, then the `done` marker last, both atomically. */
+/**
+ * Write result.json, then the `done` marker last, both atomically; the marker carries the hash of result.json
+ * (src/store/integrity.ts). `output` must exist: a vanished output directory is reported, not recreated.
+ */
 export function writeRunRecord(output: string, record: RunRecord): void {
   const dir = runDir(output, record.id);
-  writeFileAtomic(join(dir, 'result.json'), `${JSON.stringify(record, null, 1)}\n`);
-  writeFileAtomic(join(dir, 'done'), `${record.status}\n`);
+  const text = `${JSON.stringify(record, null, 1)}\n`;
+  writeFileAtomic(join(dir, 'result.json'), text, output);
+  writeFileAtomic(join(dir, 'done'), doneMarker(record.status, text), output);
 }
 
 /**
@@ -26,7 +31,8 @@ export function writeRunRecord(output: string, record: RunRecord): void {
  *   complete     a valid record (of this or an older version whose computation has not changed since)
  *   missing      no directory
  *   incomplete   a directory without the `done` marker (interrupted before the record was written)
- *   unreadable   `done` but result.json missing, not JSON, not matching the schema, or of another run
+ *   unreadable   `done` but result.json missing, not JSON, not matching the schema, of another run, or changed since the
+ *                `done` marker vouched for it (its hash)
  *   foreign      JSON that is not a mixbench run record
  *   newer        a record of a newer record version than this mixbench knows
  *   stale        a valid older record whose computation has changed since (RECORD_HISTORY)
@@ -41,8 +47,10 @@ export function inspectRunDir(dir: string, id: string): RecordState {
   if (!existsSync(dir)) return { state: 'missing', reason: 'no run directory' };
   if (!existsSync(join(dir, 'done'))) return { state: 'incomplete', reason: 'no done marker (interrupted)' };
   let raw: unknown;
+  let bytes: Buffer;
   try {
-    raw = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
+    bytes = readFileSync(join(dir, 'result.json'));
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     return { state: 'unreadable', reason: `result.json: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }
@@ -58,7 +66,17 @@ export function inspectRunDir(dir: string, id: string): RecordState {
     return { state: 'unreadable', reason: `result.json does not match the run record schema (${first.path.join('.') || 'record'}: ${first.message})` };
   }
   const rec = parsed.data;
+  let marker: string;
+  try {
+    marker = readFileSync(join(dir, 'done'), 'latin1');
+  } catch (err) {
+    return { state: 'unreadable', reason: `done: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+  }
+  if (checkDone(marker, bytes, rec.status) === 'mismatch') {
+    return { state: 'unreadable', reason: 'result.json changed after it was written (its done marker holds another hash or status)' };
+  }
   if (rec.id !== id || rec.spec.id !== id) return { state: 'unreadable', reason: `result.json belongs to run ${rec.id}, not ${id}` };
+  if (rec.status === 'ok' && !okNumbersSound(rec)) return { state: 'unreadable', reason: 'an ok record whose accuracies are missing, not finite or outside [0, 1]' };
   if (rec.status === 'ok' && (!rec.metrics || rec.curve.length !== rec.spec.train.epochs)) {
     return { state: 'unreadable', reason: `an ok record needs metrics and ${rec.spec.train.epochs} epochs of curve (has ${rec.curve.length})` };
   }
