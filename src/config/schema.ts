@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DatasetEntrySchema, type ResolvedDataset } from '../data/spec';
 import { ClaimSchema, ReportSchema, type ReportSettings } from '../report/settings';
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const ModelSchema = z.strictObject({
