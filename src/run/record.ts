@@ -5,6 +5,7 @@ import type { RunSpec } from '../config/plan';
 import type { EpochRecord } from '../train/loop';
 import type { RealisedNoise } from '../data/noise';
 import { writeFileAtomic } from '../util/fs';
+import type { AdapterInfo } from '../backends/adapter';
 
 export type RunStatus = 'ok' | 'diverged' | 'failed';
 
@@ -15,6 +16,8 @@ export interface RunEnvironment {
   backendPackage: string;
   threads: number | null;
   device: string | null;
+  /** webgpu: the adapter Dawn reported (vendor, architecture, description; software = SwiftShader and the like). */
+  adapter?: AdapterInfo | null;
   platform: string;
   cpu: string;
   cores: number;
