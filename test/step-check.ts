@@ -27,41 +27,47 @@ export interface StepCase {
   parts: Record<string, Record<string, unknown>>;
   /** Examples in the batch (default 6). */
   batch?: number;
+  /** Shape of one example (default: 4×4×1 images, 6 tokens, 5 features). */
+  shape?: number[];
 }
 
 const VIT: ResolvedTransformer = { type: 'transformer', dim: 8, depth: 2, heads: 2, mlpDim: 16, patch: 2, pool: 'mean', dropout: 0 };
 const BATCH = 6;
 const CLASSES = 3;
 const IMAGE = [4, 4, 1];
-const TEXT_LENGTH = 6;
+const TEXT_LENGTH = 4;
 const VOCAB = 20;
-const FEATURES = 5;
+const FEATURES = 4;
 
 /**
  * Every method of the catalogue on a tiny image ViT, each with its default options; then the other network paths:
- * a CLS-pooled ViT with dropout (NeuTRENO's attention on top), a text Transformer with padding (token-embedding
- * gradient, key masks, masked mean pooling), a tabular Transformer and the MLP.
+ * a text Transformer with padding (token-embedding gradient, key masks, masked mean pooling), one with a CLS token,
+ * dropout and NeuTRENO's attention, a tabular Transformer and the MLP. Every Transformer case has 4 tokens (3 + CLS
+ * in the CLS case), so its products have the image ViT's shapes: on SwiftShader most of the time goes into compiling
+ * a shader for each new matmul shape.
  */
 export function stepCases(): StepCase[] {
   const methods: StepCase[] = methodNames().map((m) => ({ id: m, modality: 'image', model: VIT, parts: { [m]: {} } }));
   return [
     ...methods,
-    { id: 'cls+dropout+neutreno', modality: 'image', model: { ...VIT, pool: 'cls', dropout: 0.1 }, parts: { neutreno: {} } },
     { id: 'text', modality: 'text', model: { ...VIT, patch: 1 }, parts: { baseline: {} } },
+    { id: 'text+cls+dropout+neutreno', modality: 'text', model: { ...VIT, patch: 1, pool: 'cls', dropout: 0.1 }, parts: { neutreno: {} }, shape: [3] },
     { id: 'tabular+mixup', modality: 'tabular', model: { ...VIT, patch: 1 }, parts: { mixup: {} } },
     { id: 'mlp+sam', modality: 'tabular', model: { type: 'mlp', hidden: [16, 16], dropout: 0 }, parts: { sam: {} } },
   ];
 }
 
 /**
- * Cases whose products are big enough for tfjs-backend-webgpu's order-dependent kernels: a dense layer's weight
- * gradient over 2,048 rows with a 16×16 output (its split-K matmul adds partial sums with atomics), and a text batch
- * of 2,048 tokens from a 20-word vocabulary (the token-embedding gradient, UnsortedSegmentSum, adds rows with atomics).
+ * Cases that reach tfjs-backend-webgpu's order-dependent kernels, kept cheap for SwiftShader (which is slow per
+ * reduced row, not per multiply-add): an MLP on 2,048 features, whose first product (inner dimension 2,048, 16×16
+ * output) tfjs would run as a split-K matmul adding partial sums with atomics; and a 0-block text Transformer on
+ * 32 × 64 tokens from a 20-word vocabulary, whose token-embedding gradient tf.gather would form with UnsortedSegmentSum
+ * (atomic adds of the rows of each id).
  */
 export function determinismCases(): StepCase[] {
   return [
-    { id: 'mlp-2048', modality: 'tabular', model: { type: 'mlp', hidden: [16, 16], dropout: 0 }, parts: { baseline: {} }, batch: 2048 },
-    { id: 'text-2048', modality: 'text', model: { ...VIT, patch: 1 }, parts: { baseline: {} }, batch: 2048 / TEXT_LENGTH | 0 },
+    { id: 'mlp-2048-features', modality: 'tabular', model: { type: 'mlp', hidden: [16, 16], dropout: 0 }, parts: { baseline: {} }, batch: 16, shape: [2048] },
+    { id: 'text-2048-tokens', modality: 'text', model: { ...VIT, depth: 0, patch: 1 }, parts: { baseline: {} }, batch: 32, shape: [64] },
   ];
 }
 
@@ -77,18 +83,18 @@ export interface StepResult {
   seconds: number;
 }
 
-function shapeOf(modality: Modality): number[] {
-  return modality === 'image' ? IMAGE : modality === 'text' ? [TEXT_LENGTH] : [FEATURES];
+function shapeOf(c: StepCase): number[] {
+  return c.shape ?? (c.modality === 'image' ? IMAGE : c.modality === 'text' ? [TEXT_LENGTH] : [FEATURES]);
 }
 
-/** A fixed batch: images in [0,1), tabular N(0,1), token ids 2..VOCAB-1 with 2–6 real tokens then padding (0). */
-function batchFor(modality: Modality, n: number): { x: Float32Array; labels: Int32Array } {
+/** A fixed batch: images in [0,1), tabular N(0,1), token ids 2..VOCAB-1 with 2 or more real tokens then padding (0). */
+function batchFor(modality: Modality, shape: number[], n: number): { x: Float32Array; labels: Int32Array } {
   const rng = new Rng(3);
-  const size = shapeOf(modality).reduce((a, b) => a * b, 1);
+  const size = shape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(n * size);
   if (modality === 'text') {
     for (let b = 0; b < n; b++) {
-      const len = 2 + (b % (TEXT_LENGTH - 1));
+      const len = 2 + (b % (size - 1));
       for (let t = 0; t < len; t++) x[b * size + t] = 2 + Math.floor(rng.uniform() * (VOCAB - 2));
     }
   } else {
@@ -100,7 +106,7 @@ function batchFor(modality: Modality, n: number): { x: Float32Array; labels: Int
 
 export async function runStepCase(c: StepCase): Promise<StepResult> {
   const t0 = performance.now();
-  const shape = shapeOf(c.modality);
+  const shape = shapeOf(c);
   const ds = { modality: c.modality, shape, numClasses: CLASSES, vocabSize: c.modality === 'text' ? VOCAB : undefined };
   const model = buildModel(c.model, ds, 1234);
   const parts = instantiateMethod(
@@ -110,7 +116,7 @@ export async function runStepCase(c: StepCase): Promise<StepResult> {
   const cfg = resolveTrain({ optimizer: 'adamw' }, c.model.type);
   const optimizer = createOptimizer(cfg, model.variables);
   const batch = c.batch ?? BATCH;
-  const { x, labels } = batchFor(c.modality, batch);
+  const { x, labels } = batchFor(c.modality, shape, batch);
   const strip = (name: string) => name.replace(/^(vit|mlp)\d+\//, '');
   const gradientPart = parts.find((p) => p.gradient)?.gradient;
   // Host reads are asynchronous: tfjs-backend-webgpu's dataSync needs a browser's OffscreenCanvas.
