@@ -3,7 +3,7 @@
  * side by side with the same models in PyTorch (bench/torch_ref.py) when `import torch` works. Never a test.
  *
  *   npm run bench -- [--backends tensorflow,wasm,wasm-threads,wasm-2proc,cpu] [--workloads A,B,TEXT,MLP] [--rounds 3]
- *                    [--out FILE] [--no-torch] [--torch-python PATH] [--cpu-b] [--no-methods]
+ *                    [--out FILE] [--no-torch] [--torch-python PATH] [--cpu-b] [--no-methods] [--no-bookkeeping]
  *
  * The wasm thread question is measured by two extra contenders: `wasm-threads` forces tfjs-backend-wasm's
  * multithreaded build with 2 threads (bench/wasm-threads.ts), and `wasm-2proc` runs two single-thread wasm
@@ -15,7 +15,7 @@
  * up front, after warm-up steps, with one host sync per timed window.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { WORKLOADS, makeHarness, type Workload } from './workloads';
@@ -349,13 +349,27 @@ async function parent(args: string[]): Promise<void> {
   } else if (!args.includes('--no-methods')) {
     notes.push('method step-time ratios: not measured (dist/bench/methods.js or the wasm backend missing)');
   }
+  // A sweep's bookkeeping per finished run (records, report) for 500 synthetic runs: bench/bookkeeping.ts.
+  let bookkeeping: { output: string[]; result: unknown } | null = null;
+  const bookkeepingJs = join(__dirname, 'bookkeeping.js');
+  if (!args.includes('--no-bookkeeping') && existsSync(bookkeepingJs)) {
+    const json = `${out}.bookkeeping.tmp`;
+    const r = spawnSync(process.execPath, [bookkeepingJs, '--runs', '500', '--json', json], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const output = `${r.stdout}`.trim().split('\n');
+    console.log('');
+    for (const l of output) console.log(l);
+    if (r.status === 0 && existsSync(json)) {
+      bookkeeping = { output, result: JSON.parse(readFileSync(json, 'utf8')) };
+      rmSync(json);
+    } else notes.push(`bench/bookkeeping.ts exited with ${r.status}: ${`${r.stderr}`.trim().split('\n').pop()}`);
+  }
   for (const n of notes) console.log(`note: ${n}`);
   const loadEnd = os.loadavg();
   console.log(`load average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')} (shared machine: treat ratios, not absolute values, as the result)`);
 
   const doc = {
     started, finished: new Date().toISOString(), machine: { ...machine, loadavgEnd: loadEnd }, rounds, workloads: WORKLOADS.filter((w) => workloads.includes(w.id)).map((w: Workload) => ({ id: w.id, description: w.description })),
-    rows, torch: torchResults.length ? { python: py, runs: torchResults } : null, methods, notes, raw: results,
+    rows, torch: torchResults.length ? { python: py, runs: torchResults } : null, methods, bookkeeping, notes, raw: results,
   };
   writeFileSync(out, JSON.stringify(doc, null, 2));
   console.log(`JSON: ${out}`);

@@ -8,7 +8,7 @@
  *   node dist/bench/methods.js [--repeats 9] [--steps 6] [--backend wasm|cpu] [--clock cpu|wall] [--methods a,b+c,...]
  */
 import * as tf from '../src/tf';
-import type { ResolvedModel } from '../src/config/schema';
+import type { ResolvedModel } from '../src/core/experiment';
 import { resolveTrain } from '../src/config/resolve';
 import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const K = 10;
   const B = 64;
   const model: ResolvedModel = { type: 'transformer', dim: 64, depth: 2, heads: 4, mlpDim: 128, patch: 2, pool: 'mean', dropout: 0 };
-  const cfg = resolveTrain({ optimizer: 'adamw' }, 'transformer');
+  const cfg = resolveTrain({ optimizer: 'adamw' });
   const rng = new Rng(2024);
   const nBatches = 4;
   const xs = Array.from({ length: nBatches }, () => tf.tensor(new Float32Array(B * 64).map(() => rng.uniform()), [B, ...shape]));

@@ -4,7 +4,7 @@
 The same models, shapes and training step as mixbench's reference workloads, in plain PyTorch:
 pre-norm ViT (patch embedding as a Linear on flattened patches, learned position embedding, separate q/k/v
 projections, tanh-approximated GELU, mean pooling, final LayerNorm, linear head), the MLP on 16 features, soft-target
-cross-entropy and AdamW (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.05 on weight matrices only).
+cross-entropy and AdamW (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.05 on weight matrices only, not on embeddings).
 
 Usage: torch_ref.py --workloads A,B,MLP,TEXT --threads N --windows 3 [--text-vocab V]
 Prints one JSON object on stdout: the BLAS library actually loaded, torch's thread count, and per workload the
@@ -128,8 +128,10 @@ def build(w):
 
 
 def optimizer(model):
-    decay = [p for n, p in model.named_parameters() if p.dim() == 2 and not n.endswith('pos')]
-    rest = [p for n, p in model.named_parameters() if not (p.dim() == 2 and not n.endswith('pos'))]
+    # mixbench's rule (src/train/optimizers.ts): weight matrices of dense layers decay; position and token embeddings do not.
+    decays = lambda n, p: p.dim() == 2 and not n.endswith('pos') and not n.startswith('emb.')
+    decay = [p for n, p in model.named_parameters() if decays(n, p)]
+    rest = [p for n, p in model.named_parameters() if not decays(n, p)]
     return torch.optim.AdamW([{'params': decay, 'weight_decay': 0.05}, {'params': rest, 'weight_decay': 0.0}],
                              lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
 

@@ -3,12 +3,12 @@
  * (makeStepLoss + plainGradients + the project's AdamW), on random data prepared once up front.
  */
 import * as tf from '../src/tf';
-import type { ResolvedModel, ResolvedTrain } from '../src/config/schema';
+import type { ResolvedModel, ResolvedTrain } from '../src/core/experiment';
 import { resolveTrain } from '../src/config/resolve';
 import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
 import type { Model } from '../src/model/types';
-import type { Modality } from '../src/data/catalog';
+import type { Modality } from '../src/core/experiment';
 import { createOptimizer, type Optimizer } from '../src/train/optimizers';
 import { predictLogits } from '../src/train/predict';
 import { makeStepLoss, plainGradients } from '../src/train/step';
@@ -50,7 +50,7 @@ export const WORKLOADS: Workload[] = [
 ];
 
 export function trainConfig(): ResolvedTrain {
-  return resolveTrain({ optimizer: 'adamw' }, 'transformer');
+  return resolveTrain({ optimizer: 'adamw' });
 }
 
 export interface Harness {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * Rebuilds the bundled `letters.csv.gz` and `spam-subjects.tsv.gz` from the source files described in
- * datasets/README.md (default source folder: /work/shared/datasets, or the first argument).
+ * datasets/README.md, found in the folder given as the first argument.
  *
- *   node datasets/build-bundled.js [source-dir]
+ *   node datasets/build-bundled.js <source-dir>
  *
  * Deterministic: the same inputs give byte-identical outputs (gzip level 9, no timestamps in the stream).
  */
@@ -12,7 +12,11 @@ const { readFileSync, writeFileSync } = require('node:fs');
 const { gzipSync } = require('node:zlib');
 const { join } = require('node:path');
 
-const src = process.argv[2] || '/work/shared/datasets';
+const src = process.argv[2];
+if (!src) {
+  process.stderr.write('usage: node datasets/build-bundled.js <source-dir> (the folder with the source files named in datasets/README.md)\n');
+  process.exit(2);
+}
 const out = __dirname;
 
 // letters: the CSV as it is (header `lettr,...`, 16 integer features 0-15), gzipped.

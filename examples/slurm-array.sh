@@ -1,31 +1,26 @@
 #!/bin/bash
-# A mixbench sweep as a Slurm job array: each array task runs one shard of the plan into a shared directory.
+# A mixbench sweep on a Slurm cluster, submitted from a login node whose file system the compute nodes share:
 #
-#   sbatch examples/slurm-array.sh
-#   # when every task has finished (or: sbatch --dependency=afterany:<array job id> ...):
-#   npx mixbench report results/noise-sweep --plan examples/noise-sweep.yaml
+#   bash examples/slurm-array.sh
 #
-# mixbench reads the shard from SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT, so the array
-# may start at 0 or 1; `%4` caps how many tasks run at once. Shards are disjoint and deterministic, each task writes
-# only its own runs, and re-running a task (requeue after preemption, or by hand) redoes only what is incomplete.
-# Slurm sends SIGTERM at the time limit or on preemption: mixbench stops between steps, keeps what is complete and
-# exits 130; --requeue puts the task back in the queue and it resumes.
+# `mixbench slurm` writes a job array (one shard of the plan per task, every task writing into results/noise-sweep),
+# split into several arrays when the cluster's MaxArraySize is smaller, and a merge job that runs `mixbench report`
+# once every task has ended (--dependency=afterany). It submits them, prints the job ids and returns at once; it never
+# waits for the jobs. Log out, come back later and ask:
 #
-#SBATCH --job-name=mixbench-noise
-#SBATCH --array=0-5%4
-#SBATCH --cpus-per-task=2
-#SBATCH --mem=4G
-#SBATCH --time=01:00:00
-#SBATCH --signal=TERM@60
-#SBATCH --requeue
-#SBATCH --output=logs/mixbench-%A_%a.out
-
+#   npx mixbench status results/noise-sweep
+#
+# A task warned by Slurm 120 s before its time limit stops between training steps (exit 130) and requeues itself,
+# keeping its complete runs. After a cancelled or failed task, run this script again: it submits only the shards that
+# are not complete, running or still queued. Add --dry-run to see the sbatch scripts, or leave out --submit to write
+# them to results/noise-sweep/slurm/ and submit them yourself (bash results/noise-sweep/slurm/submit.sh).
 set -euo pipefail
-cd "${SLURM_SUBMIT_DIR:-.}"
-mkdir -p logs
-
-# One worker process per allocated CPU; plain log lines (no TTY) go to the task's log file.
-npx mixbench run examples/noise-sweep.yaml \
-  --output results/noise-sweep \
-  --jobs "${SLURM_CPUS_PER_TASK:-1}" \
-  --retries 1
+cd "$(dirname "$0")/.."
+npx mixbench slurm examples/noise-sweep.yaml \
+  --shards 6 \
+  --cpus-per-task 2 \
+  --mem 4G \
+  --time 1:00:00 \
+  --array-limit 4 \
+  --retries 1 \
+  --submit

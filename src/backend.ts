@@ -5,7 +5,7 @@
  * used. An explicitly requested backend that cannot load is a BackendError (exit 2).
  * All backends share the tfjs-core API; src/model/ops.ts chooses the op formulations per backend (configureOps).
  */
-import type { BackendName } from './config/schema';
+import type { BackendName } from './core/experiment';
 import { BackendError } from './errors';
 import { describeAdapter, probeAdapter, type AdapterInfo } from './backends/adapter';
 import { AUTO_ORDER, HINTS } from './backends/hints';

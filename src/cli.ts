@@ -1,7 +1,8 @@
 /** Thin commander wiring. Heavy modules (tfjs) are imported lazily inside actions; errors map to exit codes here only. */
 import { Command, CommanderError, Option } from 'commander';
-import { BACKENDS, type BackendName } from './config/schema';
+import { BACKENDS, type BackendName } from './core/experiment';
 import { ConfigError, EXIT, UsageError } from './errors';
+import { addSlurmCommands } from './cli-slurm';
 
 interface RunFlags {
   backend?: BackendName;
@@ -58,7 +59,8 @@ export function buildProgram(): Command {
       const { planRuns } = await import('./config/plan');
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
-      const { writeTables, formatReport } = await import('./report/tables');
+      const { formatReport } = await import('./report/tables');
+      const { ReportWriter } = await import('./report/write');
       const { resolveShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
       const exp = loadConfigFile(configPath);
@@ -74,6 +76,7 @@ export function buildProgram(): Command {
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
+      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true });
       let result;
       try {
         result = await runSweep(plan, {
@@ -86,12 +89,12 @@ export function buildProgram(): Command {
           select: selected,
           force: !!flags.force,
           sink: progress.sink,
-          onRecords: (records) => writeTables(plan.output, records, exp.report),
+          onRecords: (records) => report.write(records).paths,
         });
       } finally {
         progress.close();
       }
-      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(result.records, exp.report, [plan.output]));
+      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(report.build(result.records)));
       if (result.interrupted) {
         process.stderr.write('interrupted: complete runs are kept; run the same command again to finish the sweep\n');
         process.exitCode = EXIT.interrupted;
@@ -168,19 +171,27 @@ export function buildProgram(): Command {
     .option('--metric <m>', 'the accuracy statistic for deltas, tests and ranks: best | last | median-last-k')
     .option('-k <n>', 'k for median-last-k (default 5)')
     .action(async (dirs: string[], flags: { config?: string; metric?: string; k?: string; output?: string; plan?: string }) => {
-      const { collectMerged } = await import('./report/collect');
-      const { writeReport, formatReport, reportSettingsFor } = await import('./report/tables');
+      const { collectMerged } = await import('./store/merge');
+      const { readSavedReportSettings } = await import('./store/settings');
+      const { writeReport } = await import('./report/write');
+      const { formatReport } = await import('./report/tables');
       const { loadConfigFile } = await import('./config/load');
+      const { planRuns } = await import('./config/plan');
+      const { overrideReport, resolveReport } = await import('./config/resolve');
       if (dirs.length > 1 && !flags.output) throw new UsageError('with several directories, say where the merged tables go: -o <dir>');
       const dir = flags.output ?? dirs[0];
-      const merged = collectMerged(dirs, flags.plan ? loadConfigFile(flags.plan) : undefined);
+      const merged = collectMerged(dirs, flags.plan ? planRuns(loadConfigFile(flags.plan)) : undefined);
       for (const line of merged.notes) process.stderr.write(`${line}\n`);
       if (merged.incompletePlan) process.exitCode = EXIT.runFailed;
       const records = merged.records;
       if (!records.length) throw new UsageError(`${dirs.join(', ')}: no complete run records found under runs/; run \`mixbench run <config>\` first`);
-      const settings = reportSettingsFor(dirs[0], flags, loadConfigFile);
-      const { files } = writeReport(dir, records, settings, dirs);
-      process.stdout.write(formatReport(records, settings, dirs));
+      // Settings: the config's (--config), else those the sweep saved in the directory, else the defaults; flags override.
+      const saved = flags.config ? loadConfigFile(flags.config).report : (readSavedReportSettings(dirs[0]) ?? resolveReport());
+      const settings = overrideReport(saved, flags);
+      const out = writeReport(dir, records, settings, { sourceDirs: dirs, saveSettings: true, pruneStalePlots: true });
+      for (const line of out.notes) process.stderr.write(`${line}\n`);
+      const files = out.paths;
+      process.stdout.write(formatReport(out));
       process.stderr.write(`wrote ${files.length} files in ${dir}: ${files.map((f) => f.slice(dir.length).replace(/^\//, '')).join(', ')}\n`);
     });
 
@@ -225,6 +236,7 @@ export function buildProgram(): Command {
       process.stdout.write(describeDataset(target, { ...flags, testPath: flags.testPath }));
     });
 
+  addSlurmCommands(program);
   return program;
 }
 

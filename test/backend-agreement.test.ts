@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../src/tf';
-import type { ResolvedModel } from '../src/config/schema';
+import type { ResolvedModel } from '../src/core/experiment';
 import { resolveTrain } from '../src/config/resolve';
 import { buildModel } from '../src/model/build';
 import { configureOps, oneHot } from '../src/model/ops';
@@ -40,7 +40,7 @@ async function stepOn(backend: 'cpu' | 'wasm'): Promise<StepOutcome> {
   await tf.ready();
   configureOps(backend);
   const model = buildModel(MODEL, DS, 1234);
-  const opt = createOptimizer(resolveTrain({ optimizer: 'adamw' }, 'transformer'), model.variables);
+  const opt = createOptimizer(resolveTrain({ optimizer: 'adamw' }), model.variables);
   const { x, labels } = data();
   const names = model.variables.map((v) => v.name);
   const run = () => tf.tidy(() => {

@@ -117,3 +117,12 @@ test('plan --json lists the run matrix without training', () => {
   assert.ok(plan.runs.every((r) => r.initSeed > 0));
   assert.ok(!existsSync(join(dir, 'out')));
 });
+
+test('package.json main is the compiled CLI module, which exports main', () => {
+  const root = join(__dirname, '..', '..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string };
+  assert.ok(existsSync(join(root, pkg.main)), `${pkg.main} exists`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const entry = require(join(root, pkg.main)) as { main?: unknown };
+  assert.equal(typeof entry.main, 'function');
+});

@@ -82,3 +82,32 @@ test('seeds may be a count', () => {
   const exp = parseConfig('name: x\nseeds: 4\ndatasets: [digits]\nmethods: [baseline]\n', 'c.yaml');
   assert.deepEqual(exp.seeds, [1, 2, 3, 4]);
 });
+
+test('a value of the wrong type is named as such, not as a missing key', () => {
+  const joined = issuesOf('name: x\ndatasets: [digits]\nmethods: [baseline]\ntrain: {lr: fast, epochs: 1.5, nesterov: 3}\nseeds: many\n').join('\n');
+  assert.match(joined, /c\.yaml:4:\d+: train\.lr: expected a number, got the text "fast"/);
+  assert.match(joined, /c\.yaml:4:\d+: train\.epochs: expected an integer, got the number 1\.5/);
+  assert.match(joined, /train\.nesterov: expected true or false, got the integer 3/);
+  assert.match(joined, /c\.yaml:5:\d+: seeds: expected a list or a number, got the text "many"/);
+  assert.doesNotMatch(joined, /missing required key/);
+  // A key that is really absent is still reported as missing.
+  assert.match(issuesOf('name: x\ndatasets: [digits]\nmethods: [baseline]\nensemble: {augment: {group: c4}}\n').join('\n'), /ensemble\.members: missing required key "members"/);
+});
+
+test('schema errors and problems across fields are reported together, in one pass', () => {
+  const issues = issuesOf(`name: x
+datasets: [digits, nosuch]
+methods: [baseline, {mixup: {alpha: -1}}]
+model: {dim: 30, heads: 4}
+train: {lr: fast}
+`);
+  const joined = issues.join('\n');
+  assert.match(joined, /c\.yaml:5:\d+: train\.lr: expected a number/);
+  assert.match(joined, /c\.yaml:2:\d+: datasets\[1\]: unknown dataset "nosuch"/);
+  assert.match(joined, /c\.yaml:4:\d+: model\.heads: heads \(4\) must divide dim \(30\)/);
+  assert.match(joined, /c\.yaml:3:\d+: .*alpha must be >= 0/);
+  assert.equal(issues.length, 4, joined);
+  // A part with a schema error is not checked across fields again (no second, derived message).
+  const model = issuesOf('name: x\ndatasets: [digits]\nmethods: [baseline]\nmodel: {dim: x, heads: 4}\n');
+  assert.equal(model.length, 1, model.join('\n'));
+});

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseConfig } from '../src/config/load';
-import type { ResolvedDataset } from '../src/data/spec';
+import type { ResolvedDataset } from '../src/core/experiment';
 import { loadDataset } from '../src/data/load';
 import { ConfigError } from '../src/errors';
 import { CLI, tempDir } from './helpers';

@@ -5,7 +5,7 @@ import * as tf from '../src/tf';
 import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
 import { resolveModel } from '../src/config/resolve';
-import type { ResolvedTransformer } from '../src/config/schema';
+import type { ResolvedTransformer } from '../src/core/experiment';
 import { loadDataset } from '../src/data/load';
 import { Transformer } from '../src/model/transformer';
 import { embedTokens } from '../src/model/embedding';
@@ -25,7 +25,7 @@ for (const [pool, impl] of [['mean', 'depthwise'], ['cls', 'depthwise'], ['mean'
     const m = new Transformer(cfg(pool), { text: { length: 6, vocab: 10 } }, 3, 11);
     const x = tf.tensor2d([[2, 3, 4, 0, 0, 0], [5, 1, 6, 7, 8, 9], [9, 0, 0, 0, 0, 0]]);
     const before = m.forward(x, { training: false }).arraySync();
-    const table = m.variables.find((v) => v.name.includes('patch/w'))!;
+    const table = m.variables.find((v) => v.name.includes('tokens/table'))!;
     const bumped = tf.tidy(() => tf.add(table, tf.concat([tf.randomNormal([1, 16], 0, 3, 'float32', 1), tf.zeros([9, 16])], 0)));
     table.assign(bumped);
     const after = m.forward(x, { training: false }).arraySync();

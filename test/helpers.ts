@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BackendName } from '../src/config/schema';
+import type { BackendName } from '../src/core/experiment';
 
 /** Load a backend once per test process and choose the matching op formulations. */
 export async function useBackend(name: BackendName = 'cpu'): Promise<void> {

@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
 import { useBackend } from './helpers';
-import type { RunSpec } from '../src/config/plan';
+import type { RunSpec } from '../src/core/run';
 import { resolveTrain } from '../src/config/resolve';
 import { parseConfig } from '../src/config/load';
 import { ConfigError } from '../src/errors';
@@ -36,7 +36,7 @@ function spec(parts: Record<string, Record<string, unknown>>): RunSpec {
       parts: Object.entries(parts).map(([m, o]) => ({ method: m, options: methodInfo(m)!.options.parse(o) as Record<string, unknown> })),
     },
     model: tinyConfig(),
-    train: resolveTrain({ epochs: 3, batchSize: 8, warmupEpochs: 0, evalBatchSize: 16 }, 'transformer'),
+    train: resolveTrain({ epochs: 3, batchSize: 8, warmupEpochs: 0, evalBatchSize: 16 }),
   };
 }
 

@@ -1,7 +1,7 @@
 /** Shared helpers of the methods tests: a tiny model, one step assembled from parts, finite differences. */
 import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
-import type { ResolvedModel, ResolvedTransformer } from '../src/config/schema';
+import type { ResolvedModel, ResolvedTransformer } from '../src/core/experiment';
 import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
 import type { Model } from '../src/model/types';

@@ -58,7 +58,7 @@ test('neutreno with λ = 0 equals the baseline forward; λ > 0 changes it', () =
 /** Run `n` full steps (gradient + base optimizer) and return the weights. */
 function trainSteps(ps: MethodPart[], n: number, optimizer: 'adamw' | 'sgd'): Float32Array[] {
   const model = tinyModel();
-  const opt = createOptimizer(resolveTrain({ optimizer }, 'transformer'), model.variables);
+  const opt = createOptimizer(resolveTrain({ optimizer }), model.variables);
   const { x, labels } = tinyBatch();
   for (let s = 0; s < n; s++) {
     inTidy(() => {

@@ -4,7 +4,7 @@ import * as tf from '../src/tf';
 import { Transformer } from '../src/model/transformer';
 import { Mlp } from '../src/model/mlp';
 import { configureOps, dense, layerNorm, addRow, permuteRows, softCrossEntropy, oneHot } from '../src/model/ops';
-import type { ResolvedTransformer } from '../src/config/schema';
+import type { ResolvedTransformer } from '../src/core/experiment';
 import { useBackend } from './helpers';
 import { directionalCheck } from './methods-util';
 

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
-import type { ResolvedNoise } from '../src/config/schema';
+import type { ResolvedNoise } from '../src/core/experiment';
 import type { Dataset } from '../src/data/dataset';
 import { loadDataset } from '../src/data/load';
 import { applyNoise } from '../src/data/noise';

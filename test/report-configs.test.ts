@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
-import { datasetLabelOf } from '../src/report/fields';
+import { datasetLabel } from '../src/core/cell';
 
 const DIR = join(__dirname, '..', '..', 'configs', 'papers');
 
@@ -21,7 +21,7 @@ test('configs/papers: header comment (paper, claim, scaling, metric); claims ref
     const plan = planRuns(exp);
     assert.ok(plan.runs.length > 0);
     const methods = new Set(exp.methods.map((m) => m.name));
-    const datasets = new Set(exp.datasets.map(datasetLabelOf));
+    const datasets = new Set(exp.datasets.map(datasetLabel));
     const rates = new Set(exp.noise.map((n) => (n.label === 'none' ? 0 : n.rate)));
     for (const c of exp.report.claims) {
       assert.ok(methods.has(c.method), `${f}: claim arm ${c.method} is not a method of the config`);

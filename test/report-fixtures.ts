@@ -1,10 +1,11 @@
 /** Synthetic run records for the report tests: deterministic, no training. */
-import type { RunRecord } from '../src/run/record';
+import { recordFormat, type RunRecord } from '../src/core/record';
+import type { NoiseType } from '../src/core/experiment';
 
 export interface FakeRun {
   method: string;
   seed: number;
-  noise?: { label: string; type?: string; rate?: number };
+  noise?: { label: string; type?: NoiseType; rate?: number };
   dataset?: string;
   /** Test accuracy per epoch. */
   curve: number[];
@@ -12,7 +13,6 @@ export interface FakeRun {
   status?: 'ok' | 'failed' | 'diverged';
   cosines?: number[];
   experiment?: string;
-  extra?: Record<string, number>;
   memorisation?: { examples: number; noisyFit: number; trueFit: number | null } | null;
   pool?: 'mean' | 'cls';
 }
@@ -30,7 +30,7 @@ export function fakeRecord(f: FakeRun): RunRecord {
   const last = curve[curve.length - 1];
   const ok = (f.status ?? 'ok') === 'ok';
   return {
-    format: 'mixbench-run/1',
+    format: recordFormat(),
     id,
     status: f.status ?? 'ok',
     spec: {
@@ -38,10 +38,10 @@ export function fakeRecord(f: FakeRun): RunRecord {
       method: { name: f.method, parts: (f.parts ?? [f.method]).map((m) => ({ method: m, options: {} })) },
       model: { type: 'transformer', dim: 16, depth: 2, heads: 2, mlpDim: 32, patch: 2, pool: f.pool ?? 'mean', dropout: 0 },
       train: { epochs: curve.length, batchSize: 32, optimizer: 'adamw', lr: 0.001, weightDecay: 0.05, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, eps: 1e-8, schedule: 'cosine', warmupEpochs: 1, gradClip: null, evalBatchSize: 256 },
-    } as unknown as RunRecord['spec'],
+    },
     metrics: ok ? {
       bestAccuracy: best.testAccuracy, lastAccuracy: last.testAccuracy, bestEpoch: best.epoch, testNll: last.testNll, ece: last.testEce,
-      finalTrainLoss: last.trainLoss, trainSeconds: curve.length, samplesPerSec: 1000, parameterCount: 1234, ...(f.extra ?? {}),
+      finalTrainLoss: last.trainLoss, trainSeconds: curve.length, samplesPerSec: 1000, parameterCount: 1234,
     } : null,
     curve: ok ? curve : curve.slice(0, 1),
     environment: { node: 'v20', tfjs: '4.22.0', backend: 'cpu', backendPackage: '@tensorflow/tfjs-backend-cpu', threads: null, device: null, platform: 'linux', cpu: 'test', cores: 2, gitCommit: null, mixbench: '0.1.0' },
@@ -65,7 +65,7 @@ export function fakeRecord(f: FakeRun): RunRecord {
 export function noiseSweep(seeds = [1, 2, 3, 4, 5, 6]): RunRecord[] {
   const out: RunRecord[] = [];
   for (const rate of [0, 0.2, 0.4]) {
-    const noise = rate === 0 ? { label: 'none' } : { label: `symmetric-${rate}`, type: 'symmetric', rate };
+    const noise = rate === 0 ? { label: 'none' } : { label: `symmetric-${rate}`, type: 'symmetric' as const, rate };
     for (const method of ['baseline', 'mixup']) {
       for (const seed of seeds) {
         const jitter = ((seed * 37) % 11) / 1000; // 0..0.010, shared by both methods (paired)

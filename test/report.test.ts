@@ -10,12 +10,13 @@ import { summarise } from '../src/report/summary';
 import { toCsv, toLatex, toMarkdown } from '../src/report/format';
 import { evaluateClaims, formatClaims } from '../src/report/claims';
 import { accuracyVsNoisePlots, allPlots, curvePlots, oversmoothingPlots, oversmoothingRows } from '../src/report/plots';
-import { resolveReport } from '../src/report/settings';
-import { formatSummaryText, runRows, summaryRows, writeReport, writeTables, RUN_COLUMNS } from '../src/report/tables';
+import { resolveReport } from '../src/config/resolve';
+import { formatSummaryText, runRows, summaryRows, RUN_COLUMNS } from '../src/report/tables';
+import { writeReport } from '../src/report/write';
 import { mean, pairedTTest, std, wilcoxonSignedRank } from '../src/report/stats';
 import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
-import type { RunRecord } from '../src/run/record';
+import type { RunRecord } from '../src/core/record';
 
 const GOLDEN = join(__dirname, '..', '..', 'test', 'golden', 'report');
 
@@ -69,7 +70,7 @@ test('summary: statistics per (dataset, noise, method) over ok runs; the chosen 
   // median-last-k adds its own statistics; a single seed gives no std/CI.
   const m = summarise(recs, resolveReport({ metric: 'median-last-k', k: 3 }, []));
   assert.ok(m.columns.includes('median_last3_acc_mean') && m.columns.includes('median_last3_acc_p_paired_t'));
-  const one = summarise([fakeRecord({ method: 'baseline', seed: 1, curve: [0.5, 0.7, 0.6] })]);
+  const one = summarise([fakeRecord({ method: 'baseline', seed: 1, curve: [0.5, 0.7, 0.6] })], resolveReport());
   assert.equal(one.rows[0].acc_std, null);
   assert.equal(one.rows[0].acc_ci95_low, null);
   assert.equal(one.rows[0].acc_mean, 0.7);
@@ -121,8 +122,8 @@ test('runs.csv keeps the foundation columns and adds noise and over-smoothing', 
   assert.equal(rows[0].noise_rate, 0);
   assert.ok(Math.abs((rows[0].last_layer_cosine as number) - 0.6 - 0.004) < 1e-9);
   // Compatible entry points.
-  assert.equal(summaryRows(noiseSweep([1, 2])).length, 6);
-  assert.match(formatSummaryText(summaryRows(noiseSweep([1, 2]))), /baseline/);
+  assert.equal(summaryRows(noiseSweep([1, 2]), resolveReport()).length, 6);
+  assert.match(formatSummaryText(summaryRows(noiseSweep([1, 2]), resolveReport()), resolveReport()), /baseline/);
 });
 
 test('plots: one accuracy-vs-noise per dataset, curves and over-smoothing per (dataset, noise); deterministic SVG', () => {
@@ -155,11 +156,11 @@ test('plots: one accuracy-vs-noise per dataset, curves and over-smoothing per (d
   assert.ok(Math.abs(rows[2].cosine_mean! - (0.6 + mean([1, 2, 3, 4, 5, 6].map((s) => ((s * 37) % 11) / 1000))!)) < 1e-12);
   // One clean noise level: no accuracy-vs-noise plot; one seed: no error bars and no band, still a plot.
   const single = [fakeRecord({ method: 'baseline', seed: 1, curve: [0.5, 0.6] })];
-  assert.equal(accuracyVsNoisePlots(single).length, 0);
+  assert.equal(accuracyVsNoisePlots(single, settings).length, 0);
   const curves = curvePlots(single);
   assert.equal(curves.length, 1);
   assert.doesNotMatch(curves[0].svg, /fill-opacity/);
-  assert.equal(allPlots(single).length, 1);
+  assert.equal(allPlots(single, settings).length, 1);
 });
 
 test('claims: holds, does not hold, not enough runs', () => {
@@ -204,11 +205,11 @@ function writeRecords(dir: string, records: RunRecord[]): void {
   }
 }
 
-test('writeTables writes every table and plot; mixbench report rebuilds them from the records alone', () => {
+test('writeReport writes every table and plot; mixbench report rebuilds them from the records alone', () => {
   const dir = tempDir();
   const recs = noiseSweep([1, 2, 3]);
   const settings = resolveReport({ metric: 'last' }, [{ better: 'mixup', than: 'baseline', metric: 'last', noise: 0.4 }]);
-  const files = writeTables(dir, recs, settings);
+  const files = writeReport(dir, recs, settings, { saveSettings: true }).paths;
   for (const f of ['runs.csv', 'summary.csv', 'summary.md', 'summary.tex', 'oversmoothing.csv', 'claims.txt', 'report.json', 'plots/accuracy-vs-noise-digits.svg']) {
     assert.ok(files.includes(join(dir, f)), f);
   }
@@ -234,7 +235,6 @@ test('writeTables writes every table and plot; mixbench report rebuilds them fro
   assert.ok(existsSync(join(dir, 'plots', 'synthetic-oversmoothing-digits-none.svg')));
   assert.ok(!existsSync(join(dir, 'plots', 'oversmoothing-digits-none.svg')));
   assert.match(readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n')[0], /^experiment,dataset/);
-  void writeReport;
 });
 
 test('svg helpers: nice ticks cover the data with 1/2/5 steps; XML is escaped', async () => {

@@ -7,7 +7,7 @@
  * line, `{backend, adapter, summary, results}` or `{error}`; `determinism` runs each of its cases twice in a row.
  */
 import * as tf from '../src/tf';
-import type { BackendName, ResolvedModel, ResolvedTransformer } from '../src/config/schema';
+import type { BackendName, ResolvedModel, ResolvedTransformer } from '../src/core/experiment';
 import { resolveTrain } from '../src/config/resolve';
 import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
@@ -113,7 +113,7 @@ export async function runStepCase(c: StepCase): Promise<StepResult> {
     { name: c.id, parts: Object.entries(c.parts).map(([method, opts]) => ({ method, options: methodInfo(method)!.options.parse(opts) as Record<string, unknown> })) },
     c.model,
   );
-  const cfg = resolveTrain({ optimizer: 'adamw' }, c.model.type);
+  const cfg = resolveTrain({ optimizer: 'adamw' });
   const optimizer = createOptimizer(cfg, model.variables);
   const batch = c.batch ?? BATCH;
   const { x, labels } = batchFor(c.modality, shape, batch);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Command } from 'commander';
 import { buildProgram } from '../src/cli';
@@ -92,21 +92,36 @@ test('the example config validates and sweeps noise levels', () => {
   assert.ok(labels.length >= 3, `several noise levels: ${labels}`);
 });
 
-test('Slurm array script: bash syntax, array size, and its mixbench commands', () => {
+test('Slurm example: bash syntax, its mixbench slurm command, and the sbatch scripts that command writes', async () => {
   const text = readFileSync(join(EX, 'slurm-array.sh'), 'utf8');
   const bash = spawnSync('bash', ['-n', join(EX, 'slurm-array.sh')], { encoding: 'utf8' });
   assert.equal(bash.status, 0, bash.stderr);
-  const array = /^#SBATCH --array=(\d+)-(\d+)/m.exec(text);
-  assert.ok(array, 'an --array directive');
-  const body = text.replace(/\$\{SLURM_CPUS_PER_TASK:-1\}/g, '2').replace(/"/g, '');
-  assert.deepEqual(mixbenchCalls(body).map((c) => c[0]), ['run']);
-  const calls = mixbenchCalls(body, true);
-  assert.deepEqual(calls.map((c) => c[0]), ['report', 'run']);
-  for (const argv of calls) {
-    const p = parseMixbench(argv);
-    if (p.command === 'run') checkRun(p, { shards: Number(array[2]) - Number(array[1]) + 1 });
-    else assert.equal(p.command, 'report');
+  const calls = mixbenchCalls(text);
+  assert.deepEqual(calls.map((c) => c[0]), ['slurm']);
+  assert.deepEqual(mixbenchCalls(text, true).map((c) => c[0]), ['status', 'slurm']);
+  for (const argv of mixbenchCalls(text, true)) parseMixbench(argv);
+  const p = parseMixbench(calls[0]);
+  const plan = planRuns(loadConfigFile(join(ROOT, p.args[0])));
+  assert.ok(Number(p.opts.shards) <= plan.runs.length, 'no more shards than runs');
+  assert.ok(p.opts.submit);
+  // What it would submit, without submitting: every script passes bash -n and runs a mixbench command that parses.
+  const dry = spawnSync(process.execPath, [join(ROOT, 'bin', 'mixbench.js'), ...calls[0].filter((w) => w !== '--submit'), '--dry-run', '--json', '--max-array-size', '4'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(dry.status, 0, dry.stderr);
+  const files = (JSON.parse(dry.stdout) as { files: Record<string, string> }).files;
+  const scripts = Object.entries(files).filter(([f]) => !f.endsWith('.json'));
+  assert.equal(scripts.length, 4, 'two arrays (6 shards, MaxArraySize 4), the merge job, submit.sh');
+  const commands: string[] = [];
+  for (const [file, body] of scripts) {
+    const r = spawnSync('bash', ['-n'], { input: body, encoding: 'utf8' });
+    assert.equal(r.status, 0, `${file}: ${r.stderr}`);
+    const cli = /\S+bin\/mixbench\.js (run|report) (.*?)(?: \\\n|\n)/.exec(body);
+    if (!cli) continue;
+    const argv = shellWords(`${cli[1]} ${cli[2]}`).map((w) => w.replace('$shard', '1'));
+    const parsed = parseMixbench(argv);
+    commands.push(parsed.command);
+    if (parsed.command === 'run') checkRun({ ...parsed, args: [relative(ROOT, parsed.args[0])] });
   }
+  assert.deepEqual(commands.sort(), ['report', 'run', 'run']);
 });
 
 test('Kubernetes Indexed Job: a valid manifest whose shard count equals its completions', () => {
@@ -124,7 +139,7 @@ test('Kubernetes Indexed Job: a valid manifest whose shard count equals its comp
   const c = job.spec.template.spec.containers[0];
   const count = c.env.find((e) => e.name === 'MIXBENCH_SHARD_COUNT')?.value;
   assert.equal(Number(count), job.spec.completions, 'MIXBENCH_SHARD_COUNT = completions');
-  assert.deepEqual(c.command.slice(0, 2), ['npx', 'mixbench']);
+  assert.deepEqual(c.command.slice(0, 2), ['node', 'bin/mixbench.js'], 'node as PID 1: npx does not pass SIGTERM on');
   checkRun(parseMixbench(c.command.slice(2)), { shards: job.spec.completions });
   const text = readFileSync(join(EX, 'k8s-indexed-job.yaml'), 'utf8');
   const commented = mixbenchCalls(text, true);

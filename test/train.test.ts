@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
 import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
-import type { ResolvedTrain } from '../src/config/schema';
+import type { ResolvedTrain, ResolvedTransformer } from '../src/core/experiment';
 import type { Dataset } from '../src/data/dataset';
 import { drawMix, mixup } from '../src/methods/mixup';
 import { oneHot } from '../src/model/ops';
 import { classificationMetrics } from '../src/train/metrics';
-import { createOptimizer } from '../src/train/optimizers';
+import { createOptimizer, decays } from '../src/train/optimizers';
+import { Transformer } from '../src/model/transformer';
 import { learningRate } from '../src/train/schedule';
 import { trainRun } from '../src/train/loop';
 import { Rng } from '../src/util/rng';
@@ -82,6 +83,24 @@ test('AdamW, Adam and SGD take the textbook first step; decay only on weight mat
     gotBias.forEach((v, i) => assert.ok(Math.abs(v - expectedBias[i]) < 1e-5, `${optimizer} b[${i}] ${v} vs ${expectedBias[i]}`));
     opt.dispose();
     tf.dispose([w, b]);
+  }
+});
+
+test('weight decay by role: dense and projection matrices decay; biases, norms, position/CLS and token embeddings do not', () => {
+  const text = new Transformer({ ...(resolveModel({ type: 'transformer', dim: 8, depth: 1, heads: 2, mlpDim: 16, pool: 'cls' }) as ResolvedTransformer) }, { text: { length: 4, vocab: 12 } }, 3, 5);
+  const image = new Transformer({ ...(resolveModel({ type: 'transformer', dim: 8, depth: 1, heads: 2, mlpDim: 16 }) as ResolvedTransformer) }, { image: { height: 4, width: 4, channels: 1 } }, 3, 5);
+  for (const m of [text, image]) {
+    // One AdamW step with zero gradients: only the decayed variables move (by lr · wd · w).
+    const opt = createOptimizer({ ...TRAIN, optimizer: 'adamw' }, m.variables);
+    const before = new Map(m.variables.map((v) => [v.name, Array.from(v.dataSync())]));
+    opt.apply(Object.fromEntries(m.variables.map((v) => [v.name, tf.zerosLike(v)])), 0.1);
+    const moved = m.variables.filter((v) => Array.from(v.dataSync()).some((x, i) => x !== before.get(v.name)![i])).map((v) => v.name.replace(/^vit\d+\//, ''));
+    const kind = m === text ? 'text' : 'image';
+    const expected = ['block0/q/w', 'block0/k/w', 'block0/v/w', 'block0/o/w', 'block0/mlp1/w', 'block0/mlp2/w', 'head/w', ...(kind === 'image' ? ['patch/w'] : [])];
+    assert.deepEqual(moved.sort(), expected.sort(), kind);
+    assert.ok(!m.variables.some((v) => v.name.endsWith('tokens/table') && decays(v)), 'the token table is an embedding');
+    opt.dispose();
+    m.dispose();
   }
 });
 

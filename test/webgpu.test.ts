@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeAdapter, softwareVulkanEnv, type AdapterInfo } from '../src/backends/adapter';
 import type { BackendInfo } from '../src/backend';
-import type { RunRecord } from '../src/run/record';
+import type { RunRecord } from '../src/core/record';
 import { compareStep, firstBitDifference, relativeDifference, type StepResult, type Tolerance } from './step-check';
 import { CLI, tempDir } from './helpers';
 

@@ -14,18 +14,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AdapterInfo } from '../core/record';
 
-/** What Dawn reports about an adapter (GPUAdapterInfo), plus our reading of it. */
-export interface AdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** GPUAdapterInfo.isFallbackAdapter: Dawn's flag for a CPU implementation. */
-  fallback: boolean;
-  /** A CPU implementation of the API (SwiftShader, llvmpipe/lavapipe, WARP): never chosen by `auto`. */
-  software: boolean;
-}
+export type { AdapterInfo };
 
 export type ProbeResult = { ok: true; adapter: AdapterInfo } | { ok: false; reason: string };
 

@@ -2,7 +2,7 @@
  * Child process of `mixbench backends`: loads one backend (a tfjs process holds one) and prints one JSON line,
  * `{ok: true, info}` or `{ok: false, reason}`.
  */
-import type { BackendName } from '../config/schema';
+import type { BackendName } from '../core/experiment';
 
 async function main(): Promise<void> {
   const name = process.argv[2] as BackendName;

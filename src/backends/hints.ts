@@ -1,5 +1,5 @@
 /** The order `auto` tries the backends in, and what to install when one does not load (no tfjs: `mixbench backends` shows them). */
-import type { BackendName } from '../config/schema';
+import type { BackendName } from '../core/experiment';
 
 /** The order `auto` tries. */
 export const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { BackendInfo } from '../backend';
-import type { BackendName } from '../config/schema';
+import type { BackendName } from '../core/experiment';
 import { AUTO_ORDER, HINTS } from './hints';
 
 export interface BackendStatus {

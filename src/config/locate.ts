@@ -15,7 +15,6 @@ export function issueAt(src: SourceMap, path: (string | number)[], message: stri
     const candidate = depth === 0 ? src.doc.contents : src.doc.getIn(path.slice(0, depth), true);
     if (isNode(candidate)) {
       node = candidate;
-      // For an unknown key, point at the key itself rather than its value.
       break;
     }
   }

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { Issue } from '../errors';
 import { methodInfo, methodNames, type MethodInfo } from '../methods/catalog';
 import { issueAt, keyIssue, type SourceMap } from './locate';
-import type { ResolvedMethod, ResolvedMethodPart } from './schema';
+import type { ResolvedMethod, ResolvedMethodPart } from '../core/experiment';
 
 interface WrittenPart {
   method: string;

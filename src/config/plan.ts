@@ -7,42 +7,10 @@
  * Ensembles add a member axis: member m of (dataset, noise, method, seed) gets its own initSeed and is an ordinary run
  * (so members run in parallel, resume and shard like any other run).
  */
+import type { ResolvedDataset, ResolvedExperiment, ResolvedMethod, ResolvedNoise } from '../core/experiment';
+import type { EnsembleMember, Plan, RunSpec } from '../core/run';
 import { canonicalJson, deriveSeed, sha256Hex } from '../util/hash';
 import { slug } from '../util/slug';
-import type { ResolvedDataset } from '../data/spec';
-import type { ResolvedEnsemble, ResolvedExperiment, ResolvedMethod, ResolvedModel, ResolvedNoise, ResolvedTrain } from './schema';
-
-export interface RunSpec {
-  /** `<dataset>-<method>-<noise>-s<seed>-<hash10>`; the hash covers every setting below. */
-  id: string;
-  experiment: string;
-  dataset: ResolvedDataset;
-  method: ResolvedMethod;
-  noise: ResolvedNoise;
-  seed: number;
-  initSeed: number;
-  methodSeed: number;
-  splitSeed: number;
-  model: ResolvedModel;
-  train: ResolvedTrain;
-  /** Ensemble membership and the group used for augmentation and equivariance diagnostics (absent: no ensemble). */
-  member?: EnsembleMember;
-}
-
-export interface EnsembleMember {
-  index: number;
-  of: number;
-  /** Augmentation group. */
-  group: ResolvedEnsemble['group'];
-  /** Group of the test-set equivariance diagnostics. */
-  measure: ResolvedEnsemble['measure'];
-}
-
-export interface Plan {
-  experiment: string;
-  output: string;
-  runs: RunSpec[];
-}
 
 export function planRuns(exp: ResolvedExperiment): Plan {
   const runs: RunSpec[] = [];

@@ -1,10 +1,51 @@
-/** Defaults live here and nowhere else. */
+/**
+ * Defaults live here and nowhere else: every value a config may leave out (model, training, seeds, split seed,
+ * backend, output directory, ensemble groups, report settings) is filled in by these functions, and everything
+ * downstream works on the resolved experiment (src/core/experiment.ts).
+ */
 import type { Issue } from '../errors';
+import { UsageError } from '../errors';
+import {
+  ACCURACY_METRICS, INPUT_NOISE_TYPES, LABEL_NOISE_TYPES, TEXT_NOISE_TYPES, type Claim, type NoiseType, type ReportSettings,
+  type ResolvedDataset, type ResolvedEnsemble, type ResolvedExperiment, type ResolvedMethod, type ResolvedModel, type ResolvedNoise,
+  type ResolvedTrain,
+} from '../core/experiment';
 import { issueAt, type SourceMap } from './locate';
-import { INPUT_NOISE_TYPES, LABEL_NOISE_TYPES, TEXT_NOISE_TYPES, type ExperimentFile, type NoiseType, type ResolvedModel, type ResolvedNoise, type ResolvedTrain } from './schema';
+import type { ClaimFile, DatasetEntry, ExperimentFile, ReportFile } from './schema';
 
 export const DEFAULT_SPLIT_SEED = 20240601;
 export const DEFAULT_SEEDS = [1, 2, 3];
+export const DEFAULT_BACKEND = 'auto';
+
+/** The resolved experiment from a schema-checked file and its separately resolved methods and noise axis. */
+export function resolveExperiment(file: ExperimentFile, methods: ResolvedMethod[], noise: ResolvedNoise[]): ResolvedExperiment {
+  const model = resolveModel(file.model);
+  return {
+    name: file.name,
+    seeds: resolveSeeds(file.seeds),
+    datasets: file.datasets.map(resolveDatasetEntry),
+    methods,
+    noise,
+    model,
+    train: resolveTrain(file.train),
+    backend: file.backend ?? DEFAULT_BACKEND,
+    splitSeed: file.splitSeed ?? DEFAULT_SPLIT_SEED,
+    output: file.output ?? `results/${file.name}`,
+    ensemble: resolveEnsemble(file.ensemble),
+    report: resolveReport(file.report, file.claims),
+  };
+}
+
+export function resolveDatasetEntry(entry: DatasetEntry): ResolvedDataset {
+  return typeof entry === 'string' ? { name: entry } : { ...entry };
+}
+
+/** Ensemble members; the measurement group defaults to the augmentation group, which defaults to none. */
+export function resolveEnsemble(ensemble: ExperimentFile['ensemble']): ResolvedEnsemble | null {
+  if (!ensemble) return null;
+  const group = ensemble.augment?.group ?? 'none';
+  return { members: ensemble.members, group, measure: ensemble.measure?.group ?? group };
+}
 
 export function resolveSeeds(seeds: ExperimentFile['seeds']): number[] {
   if (seeds === undefined) return [...DEFAULT_SEEDS];
@@ -30,7 +71,7 @@ export function resolveModel(model: ExperimentFile['model']): ResolvedModel {
   };
 }
 
-export function resolveTrain(train: ExperimentFile['train'], _modelType: ResolvedModel['type']): ResolvedTrain {
+export function resolveTrain(train: ExperimentFile['train']): ResolvedTrain {
   const t = train ?? {};
   const optimizer = t.optimizer ?? 'adamw';
   return {
@@ -107,4 +148,49 @@ export function resolveNoise(src: SourceMap, noise: unknown[] | undefined, issue
     });
   });
   return out;
+}
+
+/** Report settings: "the" accuracy statistic, k, alpha, the paired test, and the claims with their defaults. */
+export function resolveReport(report?: ReportFile, claims?: ClaimFile[]): ReportSettings {
+  const r = report ?? {};
+  const metric = r.metric ?? 'best';
+  return {
+    metric,
+    k: r.k ?? 5,
+    alpha: r.alpha ?? 0.05,
+    test: r.test ?? 'paired-t',
+    claims: (claims ?? []).map((c): Claim => {
+      if ('ensembleInvariant' in c) {
+        return {
+          kind: 'ensemble', method: c.ensembleInvariant, than: 'its members', metric, ensembleMetric: c.metric ?? 'divergence',
+          noise: c.noise, dataset: c.dataset, margin: 0, note: c.note,
+        };
+      }
+      return {
+        kind: 'better' in c ? 'better' as const : 'notWorse' as const,
+        method: 'better' in c ? c.better : c.notWorse,
+        than: c.than,
+        metric: c.metric ?? metric,
+        noise: c.noise,
+        dataset: c.dataset,
+        margin: c.margin ?? 0,
+        note: c.note,
+      };
+    }),
+  };
+}
+
+/** `mixbench report --metric M -k K` over the settings from a config, report.json or the defaults. */
+export function overrideReport(settings: ReportSettings, flags: { metric?: string; k?: string }): ReportSettings {
+  const s = { ...settings };
+  if (flags.metric !== undefined) {
+    if (!(ACCURACY_METRICS as readonly string[]).includes(flags.metric)) throw new UsageError(`--metric must be one of ${ACCURACY_METRICS.join(', ')}, got "${flags.metric}"`);
+    s.metric = flags.metric as ReportSettings['metric'];
+  }
+  if (flags.k !== undefined) {
+    const k = Number(flags.k);
+    if (!Number.isInteger(k) || k < 1) throw new UsageError(`-k must be a positive integer, got "${flags.k}"`);
+    s.k = k;
+  }
+  return s;
 }

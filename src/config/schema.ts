@@ -1,13 +1,10 @@
 /**
- * What users write (`ExperimentFile`) and what code uses (`ResolvedExperiment`). Only `resolve.ts` knows the defaults.
- * Method entries are checked separately (src/config/methods.ts) because their options depend on the method.
+ * What users write (`ExperimentFile`). What code uses is the resolved experiment (src/core/experiment.ts); only
+ * `resolve.ts` knows the defaults. Method entries are checked separately (src/config/methods.ts) because their
+ * options depend on the method; the noise axis is checked by `resolveNoise`.
  */
 import { z } from 'zod';
-import { DatasetEntrySchema, type ResolvedDataset } from '../data/spec';
-import { ClaimSchema, ReportSchema, type ReportSettings } from '../report/settings';
-
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { ACCURACY_METRICS, BACKENDS, CLAIM_METRICS, DatasetSpecSchema, GROUPS, OPTIMIZERS, PAIRED_TESTS } from '../core/experiment';
 
 export const ModelSchema = z.strictObject({
   type: z.enum(['transformer', 'mlp']).default('transformer'),
@@ -24,7 +21,7 @@ export const ModelSchema = z.strictObject({
 export const TrainSchema = z.strictObject({
   epochs: z.number().int().positive().optional(),
   batchSize: z.number().int().min(2, 'batchSize must be at least 2 (mixing needs pairs)').optional(),
-  optimizer: z.enum(['adamw', 'adam', 'sgd']).optional(),
+  optimizer: z.enum(OPTIMIZERS).optional(),
   lr: z.number().positive().optional(),
   weightDecay: z.number().min(0).optional(),
   momentum: z.number().min(0).lt(1).optional(),
@@ -38,6 +35,61 @@ export const TrainSchema = z.strictObject({
   evalBatchSize: z.number().int().positive().optional(),
 });
 
+/** A dataset entry: a built-in name, or an object naming a built-in with options, or a user's file with a `format`. */
+export const DatasetEntrySchema = z.union([z.string().min(1), DatasetSpecSchema]);
+export type DatasetEntry = z.infer<typeof DatasetEntrySchema>;
+
+export const EnsembleSchema = z.strictObject({
+  members: z.number().int().min(1).max(1000),
+  augment: z.strictObject({ group: z.enum(GROUPS) }).optional(),
+  /** The group the equivariance diagnostics use (default: the augmentation group). */
+  measure: z.strictObject({ group: z.enum(GROUPS) }).optional(),
+});
+
+export const ReportSchema = z.strictObject({
+  /** The accuracy statistic used for deltas, paired tests and ranks: best epoch, last epoch, or the median of the last k epochs. */
+  metric: z.enum(ACCURACY_METRICS).optional(),
+  /** k for median-last-k. */
+  k: z.number().int().positive().optional(),
+  /** Significance level for claims. */
+  alpha: z.number().gt(0).lt(1).optional(),
+  /** Paired test used for claims: paired t-test or exact Wilcoxon signed-rank. */
+  test: z.enum(PAIRED_TESTS).optional(),
+});
+export type ReportFile = z.infer<typeof ReportSchema>;
+
+const claimCommon = {
+  /** Compared arm (the method's display name in the config). */
+  than: z.string().min(1),
+  metric: z.enum(CLAIM_METRICS).optional(),
+  /** Noise setting: a rate (0 = clean, i.e. `none`) or a noise label as shown in the tables. */
+  noise: z.union([z.number().min(0).lt(1), z.string().min(1)]).optional(),
+  /** Dataset as named in the tables (e.g. `digits`, or `digits-train0.1` for limited data); default: every dataset. */
+  dataset: z.string().min(1).optional(),
+  /** For `notWorse`: the tolerated loss (in the metric's units, e.g. 0.01 = one accuracy point). */
+  margin: z.number().min(0).optional(),
+  /** Free text shown with the verdict (e.g. the paper's wording). */
+  note: z.string().optional(),
+};
+
+/** `better: A, than: B`: A beats B on the metric, significantly (paired over seeds). */
+export const BetterClaimSchema = z.strictObject({ better: z.string().min(1), ...claimCommon });
+/** `notWorse: A, than: B, margin: m`: A is not worse than B by more than m (the 95% CI of the paired difference excludes −m). */
+export const NotWorseClaimSchema = z.strictObject({ notWorse: z.string().min(1), ...claimCommon });
+/**
+ * `ensembleInvariant: A`: the full ensemble of A's members (config `ensemble:`) is more invariant than its members:
+ * lower divergence (or higher OSP) than the members' own values, by a one-sample t-test over the members.
+ */
+export const EnsembleClaimSchema = z.strictObject({
+  ensembleInvariant: z.string().min(1),
+  metric: z.enum(['divergence', 'osp']).optional(),
+  noise: claimCommon.noise,
+  dataset: claimCommon.dataset,
+  note: claimCommon.note,
+});
+export const ClaimFileSchema = z.union([BetterClaimSchema, NotWorseClaimSchema, EnsembleClaimSchema]);
+export type ClaimFile = z.infer<typeof ClaimFileSchema>;
+
 export const ExperimentFileSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'name may use letters, digits, ".", "_" and "-" only'),
   seeds: z.union([z.array(z.number().int()).min(1), z.number().int().positive()]).optional(),
@@ -50,115 +102,10 @@ export const ExperimentFileSchema = z.strictObject({
   splitSeed: z.number().int().positive().optional(),
   output: z.string().min(1).optional(),
   /** Train K members per (dataset, noise, method, seed) with group augmentation and evaluate the ensemble. */
-  ensemble: z
-    .strictObject({
-      members: z.number().int().min(1).max(1000),
-      augment: z.strictObject({ group: z.enum(['c4', 'flip', 'none']) }).optional(),
-      /** The group the equivariance diagnostics use (default: the augmentation group). */
-      measure: z.strictObject({ group: z.enum(['c4', 'flip', 'none']) }).optional(),
-    })
-    .optional(),
-  /** Report settings (never part of run ids): `{metric: best | last | median-last-k, k}`. */
+  ensemble: EnsembleSchema.optional(),
+  /** Report settings (never part of run ids): `{metric: best | last | median-last-k, k, alpha, test}`. */
   report: ReportSchema.optional(),
   /** Machine-readable claims that `mixbench report` checks, e.g. `{better: mixup, than: baseline, metric: last, noise: 0.4}`. */
-  claims: z.array(ClaimSchema).optional(),
+  claims: z.array(ClaimFileSchema).optional(),
 });
 export type ExperimentFile = z.infer<typeof ExperimentFileSchema>;
-
-export interface ResolvedTransformer {
-  type: 'transformer';
-  dim: number;
-  depth: number;
-  heads: number;
-  mlpDim: number;
-  patch: number;
-  pool: 'mean' | 'cls';
-  dropout: number;
-}
-
-export interface ResolvedMlp {
-  type: 'mlp';
-  hidden: number[];
-  dropout: number;
-}
-
-export type ResolvedModel = ResolvedTransformer | ResolvedMlp;
-
-export interface ResolvedTrain {
-  epochs: number;
-  batchSize: number;
-  optimizer: 'adamw' | 'adam' | 'sgd';
-  lr: number;
-  weightDecay: number;
-  momentum: number;
-  nesterov: boolean;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  schedule: 'constant' | 'cosine';
-  warmupEpochs: number;
-  gradClip: number | null;
-  evalBatchSize: number;
-}
-
-/** One part of a (possibly composed) method: a catalogue name with its resolved options. */
-export interface ResolvedMethodPart {
-  method: string;
-  options: Record<string, unknown>;
-}
-
-export interface ResolvedMethod {
-  /** Display name, unique within the experiment. */
-  name: string;
-  /** The parts, first the main one; composition adds more. */
-  parts: ResolvedMethodPart[];
-}
-
-export const LABEL_NOISE_TYPES = ['symmetric', 'uniform', 'asymmetric'] as const;
-export const INPUT_NOISE_TYPES = ['gaussian', 'outliers'] as const;
-export const TEXT_NOISE_TYPES = ['replace', 'delete'] as const;
-export type NoiseType = 'none' | (typeof LABEL_NOISE_TYPES)[number] | (typeof INPUT_NOISE_TYPES)[number] | (typeof TEXT_NOISE_TYPES)[number];
-
-/**
- * A noise setting, applied to the training split only (src/data/noise.ts). `none` is the clean data.
- * label: symmetric (exactly round(rate·n) labels moved to another class), uniform (round(rate·n) labels redrawn,
- * the true class included), asymmetric (round(rate·n) labels k → map[k], default k+1 mod K);
- * input: gaussian (rate = std relative to each feature's std, every example), outliers (round(rate·n) inputs replaced
- * by random inputs with random labels); text: replace / delete (each token with probability rate).
- */
-export interface ResolvedNoise {
-  /** Short label used in tables and run directories, e.g. "none", "symmetric-0.4". */
-  label: string;
-  /** kind, type and rate are always set by the resolver; absent (hand-made specs, older records) means none. */
-  kind?: 'none' | 'label' | 'input' | 'text';
-  type?: NoiseType;
-  /** The rate (gaussian: the std relative to each feature's std); 0 for none. */
-  rate?: number;
-  /** asymmetric only: class k → map[k] (absent: k+1 mod K). */
-  map?: number[];
-}
-
-/** Ensemble members and their group augmentation (null: no ensemble). */
-export interface ResolvedEnsemble {
-  members: number;
-  /** Augmentation group: each training sample is transformed by a random element. */
-  group: 'c4' | 'flip' | 'none';
-  /** Group of the equivariance diagnostics on the test set. */
-  measure: 'c4' | 'flip' | 'none';
-}
-
-export interface ResolvedExperiment {
-  name: string;
-  seeds: number[];
-  datasets: ResolvedDataset[];
-  methods: ResolvedMethod[];
-  noise: ResolvedNoise[];
-  model: ResolvedModel;
-  train: ResolvedTrain;
-  backend: BackendName;
-  splitSeed: number;
-  output: string;
-  ensemble: ResolvedEnsemble | null;
-  /** How tables rank and compare, and the claims to check; not part of any RunSpec. */
-  report: ReportSettings;
-}

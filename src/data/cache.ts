@@ -1,5 +1,5 @@
 /** Datasets loaded once per process, keyed by their resolved entry and split seed. No tfjs import. */
-import type { RunSpec } from '../config/plan';
+import type { RunSpec } from '../core/run';
 import { canonicalJson } from '../util/hash';
 import type { Dataset } from './dataset';
 import { loadDataset } from './load';

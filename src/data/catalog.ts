@@ -1,6 +1,6 @@
 /** Built-in datasets: metadata only (no I/O), so config validation and `mixbench datasets` stay cheap. */
 
-export type Modality = 'image' | 'tabular' | 'text';
+import type { Modality } from '../core/experiment';
 
 export interface BuiltinDatasetInfo {
   name: string;

@@ -2,7 +2,7 @@
  * Pre-flight data check: load every dataset of a plan and check what depends on the data (image size vs patch, a
  * noise class map vs the classes) before any training, so bad input exits 2 with the file and place named.
  */
-import type { RunSpec } from '../config/plan';
+import type { RunSpec } from '../core/run';
 import { ConfigError, type Issue } from '../errors';
 import { canonicalJson } from '../util/hash';
 import type { Dataset } from './dataset';

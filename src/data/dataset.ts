@@ -1,5 +1,5 @@
 /** In-memory datasets: typed arrays, row-major, one example after another. */
-import type { Modality } from './catalog';
+import type { Modality } from '../core/experiment';
 
 export interface Split {
   /** Features: n × prod(shape), row-major (images H×W×C; text: token ids, 0 = padding). */

@@ -8,7 +8,7 @@ import type { Dataset } from './dataset';
 import { featureSize } from './dataset';
 import { readText } from './files';
 import { FASHION_MNIST_DIR, loadDataset, mnistPackageDir, PACKAGE_ROOT } from './load';
-import { DATA_FORMATS, DatasetObjectSchema, type DataFormat, type ResolvedDataset } from './spec';
+import { DATA_FORMATS, DatasetSpecSchema, type DataFormat, type ResolvedDataset } from '../core/experiment';
 
 /** Whether a built-in's data is on this machine. */
 export function builtinAvailable(name: string): boolean {
@@ -71,7 +71,7 @@ export function guessEntry(path: string, o: DescribeOptions): ResolvedDataset {
     if (lab === path || !existsSync(lab)) throw new UsageError(`${path}: an IDX images file needs its labels file: --labels <file>`);
     raw.labels = lab;
   }
-  const parsed = DatasetObjectSchema.safeParse(raw);
+  const parsed = DatasetSpecSchema.safeParse(raw);
   if (!parsed.success) throw new UsageError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

@@ -8,7 +8,7 @@ import { dataError, readData } from './files';
 import { buildDataset } from './prepare';
 import { readCifar, readCsvTable, readIdxPair, readTextFile } from './readers';
 import type { Part, Source } from './source';
-import type { ResolvedDataset } from './spec';
+import type { ResolvedDataset } from '../core/experiment';
 
 /** The package root (where `datasets/` lives), found from this compiled file: dist/src/data → ../../.. */
 export const PACKAGE_ROOT = join(__dirname, '..', '..', '..');

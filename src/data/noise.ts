@@ -4,27 +4,14 @@
  * examples are corrupted in one seeded order, so under one seed the examples corrupted at rate 0.2 are a subset of
  * those corrupted at 0.4 (and get the same new labels).
  */
-import type { ResolvedNoise } from '../config/schema';
+import type { ResolvedNoise } from '../core/experiment';
+import type { RealisedNoise } from '../core/record';
 import { ConfigError } from '../errors';
 import { deriveSeed } from '../util/hash';
 import { Rng } from '../util/rng';
 import type { Dataset, Split } from './dataset';
 import { featureSize } from './dataset';
 import { PAD } from './tokenize';
-
-/** What the noise changed, recorded in every run. */
-export interface RealisedNoise {
-  type: string;
-  rate: number;
-  /** Fraction of training labels that differ from the true label. */
-  labelFraction: number;
-  /** Fraction of training inputs that changed. */
-  inputFraction: number;
-  /** Text noise: fraction of real tokens replaced or deleted. */
-  tokenFraction?: number;
-  /** Training examples whose label differs from the true one. */
-  corrupted: number;
-}
 
 export interface NoisyData {
   ds: Dataset;

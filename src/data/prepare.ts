@@ -7,7 +7,7 @@ import { deriveSeed } from '../util/hash';
 import type { Dataset, Split } from './dataset';
 import { buildVocabulary, encodeTexts } from './tokenize';
 import { subsetPart, type Part, type Source } from './source';
-import type { ResolvedDataset } from './spec';
+import type { ResolvedDataset } from '../core/experiment';
 import { stratifiedSplit, stratifiedSubset } from './split';
 
 export const DEFAULT_TEST_FRACTION = 0.2;

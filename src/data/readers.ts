@@ -2,7 +2,7 @@
 import { extname } from 'node:path';
 import { columnIndex, dataError, parseDelimitedFile, readData, readText } from './files';
 import type { Part } from './source';
-import type { TextLayout } from './spec';
+import type { TextLayout } from '../core/experiment';
 
 const atLine = (lines: Int32Array) => (i: number) => ({ line: lines[i] });
 

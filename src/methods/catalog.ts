@@ -4,7 +4,7 @@
  * `src/methods/<name>.ts` and are joined to these entries by `src/methods/registry.ts`.
  */
 import { z } from 'zod';
-import type { ResolvedModel } from '../config/schema';
+import type { ResolvedModel } from '../core/experiment';
 
 /**
  * What a method part changes. Two parts of one composed method may not share a kind: two mixing rules would each

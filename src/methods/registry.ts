@@ -1,7 +1,7 @@
 /** The one table joining catalogue entries (src/methods/catalog.ts) to their tfjs parts. */
-import type { ResolvedMethod } from '../config/schema';
+import type { ResolvedMethod } from '../core/experiment';
 import { methodNames } from './catalog';
-import type { ResolvedModel } from '../config/schema';
+import type { ResolvedModel } from '../core/experiment';
 import { amplify } from './amplify';
 import { cutmix } from './cutmix';
 import { bgmix, dgmix, gmix } from './gmix';

@@ -11,7 +11,7 @@
  * two-pass optimizer sees the same λ and π. The training loop never changes for a new method.
  */
 import type * as tf from '../tf';
-import type { ResolvedModel } from '../config/schema';
+import type { ResolvedModel } from '../core/experiment';
 import type { Rng } from '../util/rng';
 import type { ForwardHooks } from '../model/types';
 

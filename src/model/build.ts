@@ -1,4 +1,4 @@
-import type { ResolvedModel } from '../config/schema';
+import type { ResolvedModel } from '../core/experiment';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
 import { Mlp } from './mlp';

@@ -1,4 +1,8 @@
-/** Seeded parameter initialisation on the host: identical weights on every backend for one seed. */
+/**
+ * Seeded parameter initialisation on the host: identical weights on every backend for one seed. A variable's name
+ * ends in its role, which decides weight decay (src/train/optimizers.ts): `/w` the weight matrix of a dense layer or
+ * projection (decayed); `/b` biases, `/g` gains, `pos`, `cls` and `tokens/table` embeddings (not decayed).
+ */
 import { Rng } from '../util/rng';
 import * as tf from '../tf';
 

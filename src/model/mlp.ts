@@ -1,6 +1,6 @@
 /** A small MLP for tabular rows: [Linear → GELU → Dropout] × n → Linear. */
 import * as tf from '../tf';
-import type { ResolvedMlp } from '../config/schema';
+import type { ResolvedMlp } from '../core/experiment';
 import { ParamFactory, uniquePrefix } from './init';
 import { dense, dropout, gelu } from './ops';
 import type { ForwardOptions, Model } from './types';

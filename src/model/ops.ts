@@ -1,5 +1,5 @@
 /**
- * Building blocks in tfjs-core ops, written the way the wasm backend is fast (shared/docs/performance.md):
+ * Building blocks in tfjs-core ops, written the way the wasm backend is fast (docs/performance.md):
  * its fast XNNPACK matmul takes only 2-D products without transpose flags, and autodiff of `matMul` uses
  * transposed products, so dense layers get a custom gradient that materialises the transposes; bias and scale
  * gradients are ones·dy products because wasm's Sum over axis 0 is ~15× slower. On the tensorflow backends
@@ -70,7 +70,7 @@ const denseWasm = customGrad((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf
 /**
  * xᵀ for a 2-D x [N, K]. tfjs-backend-wasm's Transpose is cache-hostile on tall matrices ([4096, 512] took 15 ms,
  * as long as the matmul it feeds), but fast on small inner blocks, so tall matrices are transposed in two blocked
- * steps: [N/b, b, K] → [N/b, K, b] → [K, N/b, b] (8× faster at [4096, 512]; bench/README.md).
+ * steps: [N/b, b, K] → [N/b, K, b] → [K, N/b, b] (8× faster at [4096, 512]; docs/performance.md).
  */
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   const [N, K] = x.shape;

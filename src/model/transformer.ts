@@ -15,7 +15,7 @@
  * Tokens are kept as [B·T, d] so every projection is one 2-D matmul (the wasm fast path).
  */
 import * as tf from '../tf';
-import type { ResolvedTransformer } from '../config/schema';
+import type { ResolvedTransformer } from '../core/experiment';
 import { ParamFactory, uniquePrefix } from './init';
 import { addRow, dense, dropout, gelu, layerNorm } from './ops';
 import { multiHeadAttention } from './attention';
@@ -78,7 +78,8 @@ export class Transformer implements Model {
     } else {
       throw new Error('Transformer needs image, feature or text input');
     }
-    this.wPatch = f.glorot('patch/w', this.patchDim, dim);
+    // Text: a lookup table, not a projection, so it is named as an embedding (not decayed, src/train/optimizers.ts).
+    this.wPatch = f.glorot(input.text ? 'tokens/table' : 'patch/w', this.patchDim, dim);
     this.bPatch = f.constant('patch/b', [dim], 0);
     this.cls = config.pool === 'cls' ? f.truncNormal('cls', [1, dim], 0.02) : null;
     const seqLen = this.tokens + (this.cls ? 1 : 0);

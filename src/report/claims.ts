@@ -9,9 +9,10 @@
  * "not enough runs" when fewer than 2 seed-matched pairs exist, or when the chosen test cannot reach alpha with this
  * many pairs (exact Wilcoxon: smallest p is 2/2^n, so n ≥ 6 pairs at alpha = 0.05).
  */
-import type { RunRecord } from '../run/record';
+import type { Claim, ReportSettings } from '../core/experiment';
+import type { RunRecord } from '../core/record';
 import { claimValue, higherIsBetter, noiseInfo } from './fields';
-import { metricTitle, type Claim, type ReportSettings } from './settings';
+import { metricTitle } from './settings';
 import { confidenceInterval, pairedDifferences, pairedTTest, wilcoxonSignedRank } from './stats';
 import { groupRecords, matchBySeed, type Group } from './summary';
 
@@ -69,7 +70,7 @@ export function evaluateClaim(records: RunRecord[], claim: Claim, settings: Repo
   const multiDataset = new Set(candidates.map((g) => g.dataset)).size > 1 || !!claim.dataset;
   const multiExperiment = new Set(candidates.map((g) => g.experiment)).size > 1;
   for (const a of candidates) {
-    const b = groups.find((g) => g.method === claim.than && g.experiment === a.experiment && g.dataset === a.dataset && g.noise === a.noise);
+    const b = groups.find((g) => g.method === claim.than && g.block === a.block);
     if (!b) continue;
     const where = `${multiExperiment ? `${a.experiment}, ` : ''}${multiDataset ? `${a.dataset}, ` : ''}${describeNoise(a)}`;
     const label = `${head}, ${metricName}, ${where}`;

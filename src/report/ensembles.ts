@@ -1,18 +1,19 @@
 /**
- * The ensemble report: members (runs with `spec.member`) grouped by (experiment, dataset, noise, method, seed), their
- * stored test logits under the group read back, and accuracy / OSP / divergence of the ensemble versus its size
- * (bootstrap subsets) next to the mean member: `ensembles.csv` and `plots/equivariance-*.svg`.
+ * The ensemble report: members (runs with `spec.member`) grouped by ensemble (their cell and seed, src/core/cell.ts),
+ * their stored test logits under the group, and accuracy / OSP / divergence of the ensemble versus its size (bootstrap
+ * subsets) next to the mean member: `ensembles.csv` and `plots/equivariance-*.svg`. Pure: the logits come from the
+ * `OrbitReader` the caller passes (src/report/write.ts reads them from the run directories).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { readOrbitLogits, type RunRecord } from '../run/record';
+import { blockKey, cellOf, ensembleKey } from '../core/cell';
+import type { Claim } from '../core/experiment';
+import type { RunRecord } from '../core/record';
+import { partition } from '../util/partition';
+import { slug } from '../util/slug';
 import { noiseMatches, type ClaimResult } from './claims';
 import { ensembleLogits, ensembleVersusSize, equivarianceMetrics, type EquivarianceMetrics, type OrbitLogits } from './equivariance';
-import type { Claim } from './settings';
 import { mean, pairedTTest } from './stats';
-import { partition } from './plots';
+import { ReportCache } from './memo';
 import { lineChart, type Series } from './svg';
-import { slug } from '../util/slug';
 
 export const ENSEMBLE_COLUMNS = [
   'experiment', 'dataset', 'noise', 'method', 'seed', 'group', 'members', 'size', 'bootstraps',
@@ -20,16 +21,19 @@ export const ENSEMBLE_COLUMNS = [
 ] as const;
 export type EnsembleRow = Record<(typeof ENSEMBLE_COLUMNS)[number], string | number>;
 
-/** Complete members with stored logits, grouped by (experiment, dataset, noise, method, seed). */
+/** A member's test logits under every group element and the test labels, or undefined when they cannot be read. */
+export type OrbitReader = (member: RunRecord) => { orbit: OrbitLogits; labels: Int32Array } | undefined;
+
+/** Complete members with stored logits, grouped by ensemble (cell and seed), members in index order. */
 function memberGroups(records: RunRecord[]): RunRecord[][] {
   const members = records.filter((r) => r.spec.member && r.status === 'ok' && r.orbit);
-  const key = (r: RunRecord) => JSON.stringify([r.spec.experiment, r.spec.dataset.name, r.spec.noise.label, r.spec.method.name, r.spec.seed]);
-  return [...partition(members, key).values()];
+  return [...partition(members, (r) => ensembleKey(r.spec)).values()].map((g) => g.sort((a, b) => a.spec.member!.index - b.spec.member!.index));
 }
 
-/** The full ensemble of one (experiment, dataset, noise, method, seed) and each member on its own. */
+/** The full ensemble of one cell and seed, and each member on its own. */
 export interface EnsembleGroup {
   experiment: string;
+  /** The dataset label (src/core/cell.ts). */
   dataset: string;
   noise: string;
   method: string;
@@ -40,50 +44,44 @@ export interface EnsembleGroup {
   members: EquivarianceMetrics[];
 }
 
-interface GroupResult {
+export interface EnsembleResult {
   rows: EnsembleRow[];
   group: EnsembleGroup | undefined;
   notes: string[];
 }
 
-/**
- * Per-process cache of each group's result, keyed by the group and replaced when its members change: `mixbench run`
- * rewrites the report after every finished run, and only the group that gained a member needs its logits read and
- * its bootstraps drawn again.
- */
-const groupCache = new Map<string, { state: string; result: GroupResult }>();
-
 /** Rows of ensembles.csv, the groups' full-ensemble metrics, and notes (members whose logits could not be read). */
-export function ensembleRows(records: RunRecord[], sourceDirs: string[], bootstraps = 30): { rows: EnsembleRow[]; groups: EnsembleGroup[]; notes: string[] } {
+/**
+ * Rows of ensembles.csv, the groups' full-ensemble metrics, and notes (members whose logits could not be read). With
+ * the sweep's cache, an ensemble's logits are read and its bootstraps drawn again only when its members changed.
+ */
+export function ensembleRows(
+  records: RunRecord[],
+  readOrbit: OrbitReader,
+  cache = new ReportCache(),
+  bootstraps = 30,
+): { rows: EnsembleRow[]; groups: EnsembleGroup[]; notes: string[] } {
   const rows: EnsembleRow[] = [];
   const groups: EnsembleGroup[] = [];
   const notes: string[] = [];
   for (const members of memberGroups(records)) {
-    members.sort((a, b) => a.spec.member!.index - b.spec.member!.index);
-    const key = JSON.stringify([members[0].spec.experiment, members[0].spec.dataset, members[0].spec.noise, members[0].spec.method.name, members[0].spec.seed]);
-    const state = JSON.stringify([sourceDirs, bootstraps, members.map((r) => [r.id, r.finishedAt])]);
-    let cached = groupCache.get(key);
-    if (!cached || cached.state !== state) {
-      cached = { state, result: ensembleGroup(members, sourceDirs, bootstraps) };
-      groupCache.set(key, cached);
-    }
-    rows.push(...cached.result.rows);
-    if (cached.result.group) groups.push(cached.result.group);
-    notes.push(...cached.result.notes);
+    const result = cache.memo(`ensemble ${ensembleKey(members[0].spec)}`, [bootstraps, ...members], () => ensembleGroup(members, readOrbit, bootstraps));
+    rows.push(...result.rows);
+    if (result.group) groups.push(result.group);
+    notes.push(...result.notes);
   }
   return { rows, groups, notes };
 }
 
-/** One group's members (sorted by index): their stored logits read back, the ensemble vs size, the full ensemble. */
-function ensembleGroup(members: RunRecord[], sourceDirs: string[], bootstraps: number): GroupResult {
+/** One ensemble's members (in index order): their stored logits, the ensemble vs size, the full ensemble. */
+function ensembleGroup(members: RunRecord[], readOrbit: OrbitReader, bootstraps: number): EnsembleResult {
   const rows: EnsembleRow[] = [];
   const notes: string[] = [];
   const orbits: OrbitLogits[] = [];
   let labels: Int32Array | undefined;
   let classes = 0;
   for (const r of members) {
-    const dir = sourceDirs.map((d) => join(d, 'runs', r.id)).find((d) => existsSync(join(d, r.orbit!.file)));
-    const read = dir ? readOrbitLogits(dir, r.orbit!) : undefined;
+    const read = readOrbit(r);
     if (!read) {
       notes.push(`ensemble: no readable ${r.orbit!.file} for ${r.id}; member left out`);
       continue;
@@ -93,7 +91,7 @@ function ensembleGroup(members: RunRecord[], sourceDirs: string[], bootstraps: n
     classes = r.orbit!.classes;
   }
   if (!orbits.length || !labels) return { rows, group: undefined, notes };
-  const { experiment, dataset: { name: dataset }, noise: { label: noise }, method: { name: method } } = members[0].spec;
+  const { experiment, dataset, noise, method } = cellOf(members[0].spec);
   const seed = String(members[0].spec.seed);
   const group = members[0].orbit!.group;
   const own = orbits.map((o) => equivarianceMetrics(o, labels!, classes));
@@ -111,10 +109,12 @@ function ensembleGroup(members: RunRecord[], sourceDirs: string[], bootstraps: n
   };
 }
 
-/** One plot per (dataset, noise): divergence versus ensemble size, ensemble and mean member, a line pair per method. */
+/** One plot per block (dataset, noise): divergence versus ensemble size, ensemble and mean member, a line pair per method. */
 export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: string }[] {
   const plots: { file: string; svg: string }[] = [];
-  for (const rs of partition(rows, (r) => JSON.stringify([r.dataset, r.noise])).values()) {
+  const blockOf = (r: EnsembleRow) => blockKey({ experiment: String(r.experiment), dataset: String(r.dataset), noise: String(r.noise) });
+  const multi = new Set(rows.map((r) => r.experiment)).size > 1;
+  for (const rs of partition(rows, blockOf).values()) {
     const dataset = String(rs[0].dataset);
     const noise = String(rs[0].noise);
     const series: Series[] = [];
@@ -127,7 +127,7 @@ export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: str
     }
     const sizes = [...new Set(rs.map((r) => Number(r.size)))].sort((a, b) => a - b);
     plots.push({
-      file: `equivariance-${slug(dataset)}-${slug(noise)}.svg`,
+      file: `${multi ? `${slug(String(rs[0].experiment))}-` : ''}equivariance-${slug(dataset)}-${slug(noise)}.svg`,
       svg: lineChart({
         title: `Invariance error vs ensemble size — ${dataset}${noise === 'none' ? '' : `, noise ${noise}`}${byMethod.size === 1 ? ` (${[...byMethod.keys()][0]})` : ''}`,
         subtitle: `group ${rs[0].group}; divergence = symmetric KL between p(x) and p(gx), mean over test inputs and g ∈ G; ${rs[0].bootstraps} bootstrap ensembles per size`,

@@ -5,7 +5,7 @@
  * [1, |G|]; the divergence is KL(p(x)‖p(gx)) + KL(p(gx)‖p(x)) on softmax outputs averaged over x and over g ∈ G.
  * Pure functions.
  */
-import { argmaxAt } from '../train/metrics';
+import { argmaxAt } from '../util/argmax';
 import { Rng } from '../util/rng';
 
 /** Logits of one model on the test set under each group element: [|G|][n·K]. */

@@ -3,12 +3,17 @@
  * booktabs LaTeX and fixed-width text, with the best value per column marked within each (dataset, noise) group.
  */
 import { stringify } from 'csv-stringify/sync';
+import { blockKey } from '../core/cell';
 import { metricTitle } from './settings';
 import type { Cell, Summary, SummaryRow } from './summary';
 
+/**
+ * A cell as CSV text. Non-finite numbers are empty, like absent values: a record stores NaN and ±Infinity as null
+ * (JSON has no other way), so a table written from records in memory and one rebuilt from disk must agree.
+ */
 function csvCell(v: Cell | undefined): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(6) : String(v);
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(6) : '';
   return v;
 }
 
@@ -17,6 +22,11 @@ export function toCsv(rows: Record<string, Cell>[], columns: readonly string[]):
     rows.map((r) => columns.map((c) => csvCell(r[c]))),
     { header: true, columns: [...columns] },
   );
+}
+
+/** One CSV line (with its newline) of cells, formatted and quoted as `toCsv` does: toCsv = header line + row lines. */
+export function csvLine(cells: readonly (Cell | undefined)[]): string {
+  return stringify([cells.map(csvCell)]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -106,7 +116,7 @@ export function displayTable(summary: Summary): { columns: DisplayColumn[]; cell
   const columns = displayColumns(summary);
   const rows = summary.rows;
   const cells = rows.map((r) => columns.map((c) => ({ ...c.cell(r), best: false })));
-  const groupOf = (r: SummaryRow) => JSON.stringify([r.experiment, r.dataset, r.noise]);
+  const groupOf = (r: SummaryRow) => blockKey({ experiment: String(r.experiment), dataset: String(r.dataset), noise: String(r.noise) });
   const groups = new Map<string, number[]>();
   rows.forEach((r, i) => groups.set(groupOf(r), [...(groups.get(groupOf(r)) ?? []), i]));
   const groupStarts = new Set<number>();

@@ -2,12 +2,16 @@
  * Plots from run records: accuracy vs noise rate (one per dataset), test-accuracy curves per epoch (one per dataset and
  * noise), and over-smoothing per layer (one per dataset and noise, Transformer runs). Pure: records → {file, svg}.
  */
-import type { RunRecord } from '../run/record';
+import { blockKey } from '../core/cell';
+import type { ReportSettings } from '../core/experiment';
+import type { RunRecord } from '../core/record';
+import { partition } from '../util/partition';
 import { slug } from '../util/slug';
 import { accuracyOf, isOk, noiseInfo } from './fields';
-import { DEFAULT_REPORT, metricTitle, type ReportSettings } from './settings';
+import { metricTitle } from './settings';
 import { confidenceInterval, mean, std } from './stats';
 import { groupRecords, type Group } from './summary';
+import { ReportCache } from './memo';
 import { lineChart, niceTicks, type Series } from './svg';
 
 export interface Plot {
@@ -19,34 +23,33 @@ export interface Plot {
 const noiseTitle = (label: string) => (label === 'none' ? 'clean' : `noise ${label}`);
 const pct = (v: number) => `${Math.round(v * 1000) / 10}`;
 
-/** Groups keyed by (experiment, dataset) or (experiment, dataset, noise), in first-appearance order. */
-export function partition<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const it of items) m.set(key(it), [...(m.get(key(it)) ?? []), it]);
-  return m;
-}
-
 function prefix(g: Group, multi: boolean): string {
   return multi ? `${slug(g.experiment)}-` : '';
 }
 
 /** Accuracy vs noise rate: a line per method, mean with 95% CI error bars (none with one seed). */
-export function accuracyVsNoisePlots(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT): Plot[] {
+export function accuracyVsNoisePlots(records: RunRecord[], settings: ReportSettings, cache = new ReportCache()): Plot[] {
   const groups = groupRecords(records);
   const multi = new Set(groups.map((g) => g.experiment)).size > 1;
   const plots: Plot[] = [];
-  // One plot per (experiment, dataset, noise type): label noise and input noise at one rate are different settings
-  // (and a gaussian "rate" is a std); the clean runs (rate 0) appear in every type's plot.
-  const perType: Group[][] = [];
   for (const gs of partition(groups, (g) => JSON.stringify([g.experiment, g.dataset])).values()) {
-    const types = [...new Set(gs.map((g) => noiseInfo(g.runs[0]).type).filter((t) => t !== 'none'))];
-    if (types.length <= 1) perType.push(gs);
-    else for (const t of types) perType.push(gs.filter((g) => [t, 'none'].includes(noiseInfo(g.runs[0]).type)));
+    const deps = [settings.metric, settings.k, multi, ...gs.flatMap((g) => [g.key, ...g.runs])];
+    plots.push(...cache.memo(`accuracy-vs-noise ${gs[0].experiment} ${gs[0].dataset}`, deps, () => datasetNoisePlots(gs, settings, multi)));
   }
+  return plots;
+}
+
+/** The accuracy-vs-noise plots of one (experiment, dataset). */
+function datasetNoisePlots(groups: Group[], settings: ReportSettings, multi: boolean): Plot[] {
+  const plots: Plot[] = [];
+  // One plot per noise type: label noise and input noise at one rate are different settings (and a gaussian "rate"
+  // is a std); the clean runs (rate 0) appear in every type's plot.
+  const allTypes = [...new Set(groups.map((g) => noiseInfo(g.runs[0]).type).filter((t) => t !== 'none'))];
+  const perType = allTypes.length <= 1 ? [groups] : allTypes.map((t) => groups.filter((g) => [t, 'none'].includes(noiseInfo(g.runs[0]).type)));
+  const manyTypes = perType.length > 1;
   for (const gs of perType) {
     const types = [...new Set(gs.map((g) => noiseInfo(g.runs[0]).type).filter((t) => t !== 'none'))];
     const typeName = types.length === 1 ? types[0] : '';
-    const manyTypes = perType.filter((p) => p[0].experiment === gs[0].experiment && p[0].dataset === gs[0].dataset).length > 1;
     const rates = new Set<number>();
     const byMethod = partition(gs, (g) => g.method);
     const series: Series[] = [];
@@ -86,45 +89,51 @@ export function accuracyVsNoisePlots(records: RunRecord[], settings: ReportSetti
 }
 
 /** Test accuracy per epoch: a line per method, mean over seeds with a ±1 std band. */
-export function curvePlots(records: RunRecord[]): Plot[] {
+export function curvePlots(records: RunRecord[], cache = new ReportCache()): Plot[] {
   const groups = groupRecords(records);
   const multi = new Set(groups.map((g) => g.experiment)).size > 1;
   const plots: Plot[] = [];
-  for (const gs of partition(groups, (g) => JSON.stringify([g.experiment, g.dataset, g.noise])).values()) {
-    const series: Series[] = [];
-    let maxN = 0;
-    for (const g of gs) {
-      const ok = g.runs.filter(isOk);
-      if (!ok.length) continue;
-      maxN = Math.max(maxN, ok.length);
-      const epochs = Math.max(...ok.map((r) => r.curve.length));
-      const points = [];
-      for (let e = 0; e < epochs; e++) {
-        const vals = ok.map((r) => r.curve[e]?.testAccuracy).filter((v): v is number => typeof v === 'number');
-        const m = mean(vals)!;
-        const s = std(vals);
-        points.push({ x: e + 1, y: 100 * m, ...(s !== undefined ? { lo: 100 * (m - s), hi: 100 * (m + s) } : {}) });
-      }
-      series.push({ name: g.method, points, band: true });
-    }
-    if (!series.length) continue;
-    const g0 = gs[0];
-    const epochs = Math.max(...series.map((s) => s.points.length));
-    const xTicks = epochs <= 15 ? Array.from({ length: epochs }, (_, i) => i + 1) : [1, ...niceTicks(1, epochs).filter((t) => t > 1 && t <= epochs)];
-    plots.push({
-      file: `${prefix(g0, multi)}curves-${slug(g0.dataset)}-${slug(g0.noise)}.svg`,
-      svg: lineChart({
-        title: `${g0.dataset}, ${noiseTitle(g0.noise)}: test accuracy per epoch`,
-        subtitle: `${g0.experiment}; mean over seeds (up to ${maxN}), band: ±1 std`,
-        xLabel: 'epoch',
-        yLabel: 'test accuracy (%)',
-        series,
-        xTicks,
-        xTickLabel: (v) => String(v),
-      }),
-    });
+  for (const gs of partition(groups, (g) => g.block).values()) {
+    const plot = cache.memo(`curves ${gs[0].block}`, [multi, ...gs.flatMap((g) => [g.key, ...g.runs])], () => blockCurvePlot(gs, multi));
+    if (plot) plots.push(plot);
   }
   return plots;
+}
+
+/** Test accuracy per epoch of one block's cells; undefined when no run is ok. */
+function blockCurvePlot(gs: Group[], multi: boolean): Plot | undefined {
+  const series: Series[] = [];
+  let maxN = 0;
+  for (const g of gs) {
+    const ok = g.runs.filter(isOk);
+    if (!ok.length) continue;
+    maxN = Math.max(maxN, ok.length);
+    const epochs = Math.max(...ok.map((r) => r.curve.length));
+    const points = [];
+    for (let e = 0; e < epochs; e++) {
+      const vals = ok.map((r) => r.curve[e]?.testAccuracy).filter((v): v is number => typeof v === 'number');
+      const m = mean(vals)!;
+      const s = std(vals);
+      points.push({ x: e + 1, y: 100 * m, ...(s !== undefined ? { lo: 100 * (m - s), hi: 100 * (m + s) } : {}) });
+    }
+    series.push({ name: g.method, points, band: true });
+  }
+  if (!series.length) return undefined;
+  const g0 = gs[0];
+  const epochs = Math.max(...series.map((s) => s.points.length));
+  const xTicks = epochs <= 15 ? Array.from({ length: epochs }, (_, i) => i + 1) : [1, ...niceTicks(1, epochs).filter((t) => t > 1 && t <= epochs)];
+  return {
+    file: `${prefix(g0, multi)}curves-${slug(g0.dataset)}-${slug(g0.noise)}.svg`,
+    svg: lineChart({
+      title: `${g0.dataset}, ${noiseTitle(g0.noise)}: test accuracy per epoch`,
+      subtitle: `${g0.experiment}; mean over seeds (up to ${maxN}), band: ±1 std`,
+      xLabel: 'epoch',
+      yLabel: 'test accuracy (%)',
+      series,
+      xTicks,
+      xTickLabel: (v) => String(v),
+    }),
+  };
 }
 
 export interface OversmoothingRow {
@@ -151,65 +160,70 @@ export const OVERSMOOTHING_COLUMNS = [
 ] as const;
 
 /** Per (dataset, noise, method, layer): the mean pairwise token cosine similarity over seeds. */
-export function oversmoothingRows(records: RunRecord[]): OversmoothingRow[] {
+export function oversmoothingRows(records: RunRecord[], cache = new ReportCache()): OversmoothingRow[] {
+  return groupRecords(records).flatMap((g) => cache.memo(`oversmoothing ${g.key}`, g.runs, () => cellOversmoothingRows(g)));
+}
+
+/** The over-smoothing rows of one cell, a row per layer. */
+function cellOversmoothingRows(g: Group): OversmoothingRow[] {
   const rows: OversmoothingRow[] = [];
-  for (const g of groupRecords(records)) {
-    const ok = g.runs.filter((r) => isOk(r) && r.oversmoothing?.layers?.length);
-    if (!ok.length) continue;
-    const depths = [...new Set(ok.flatMap((r) => r.oversmoothing!.layers.map((l) => l.depth)))].sort((a, b) => a - b);
-    for (const d of depths) {
-      const layers = ok.map((r) => r.oversmoothing!.layers.find((l) => l.depth === d)).filter((l) => !!l);
-      const vals = layers.map((l) => l!.cosine);
-      const ci = confidenceInterval(vals);
-      const os = ok[0].oversmoothing!;
-      rows.push({
-        experiment: g.experiment, dataset: g.dataset, noise: g.noise, method: g.method,
-        site: layers[0]!.site, layer: layers[0]!.layer, depth: d, n: vals.length,
-        cosine_mean: mean(vals) ?? null, cosine_std: std(vals) ?? null, cosine_ci95_low: ci?.[0] ?? null, cosine_ci95_high: ci?.[1] ?? null,
-        cls: os.cls, padding: os.padding, examples: os.examples,
-      });
-    }
+  const ok = g.runs.filter((r) => isOk(r) && r.oversmoothing?.layers?.length);
+  if (!ok.length) return rows;
+  const depths = [...new Set(ok.flatMap((r) => r.oversmoothing!.layers.map((l) => l.depth)))].sort((a, b) => a - b);
+  for (const d of depths) {
+    const layers = ok.map((r) => r.oversmoothing!.layers.find((l) => l.depth === d)).filter((l) => !!l);
+    const vals = layers.map((l) => l!.cosine);
+    const ci = confidenceInterval(vals);
+    const os = ok[0].oversmoothing!;
+    rows.push({
+      experiment: g.experiment, dataset: g.dataset, noise: g.noise, method: g.method,
+      site: layers[0]!.site, layer: layers[0]!.layer, depth: d, n: vals.length,
+      cosine_mean: mean(vals) ?? null, cosine_std: std(vals) ?? null, cosine_ci95_low: ci?.[0] ?? null, cosine_ci95_high: ci?.[1] ?? null,
+      cls: os.cls, padding: os.padding, examples: os.examples,
+    });
   }
   return rows;
 }
 
 /** Over-smoothing per layer: a line per method (e.g. baseline vs neutreno), mean with 95% CI error bars. */
-export function oversmoothingPlots(records: RunRecord[]): Plot[] {
-  const rows = oversmoothingRows(records);
+export function oversmoothingPlots(records: RunRecord[], cache = new ReportCache()): Plot[] {
+  const rows = oversmoothingRows(records, cache);
   const multi = new Set(rows.map((r) => r.experiment)).size > 1;
-  const plots: Plot[] = [];
-  for (const rs of partition(rows, (r) => JSON.stringify([r.experiment, r.dataset, r.noise])).values()) {
-    const series: Series[] = [];
-    for (const [method, mr] of partition(rs, (r) => r.method)) {
-      series.push({
-        name: method,
-        points: mr.filter((r) => r.cosine_mean !== null).map((r) => ({
-          x: r.depth,
-          y: r.cosine_mean!,
-          ...(r.cosine_ci95_low !== null ? { lo: r.cosine_ci95_low, hi: r.cosine_ci95_high! } : {}),
-        })),
-      });
-    }
-    const r0 = rs[0];
-    const depths = [...new Set(rs.map((r) => r.depth))].sort((a, b) => a - b);
-    const maxN = Math.max(...rs.map((r) => r.n));
-    const cls = r0.cls === 'excluded' ? 'CLS token excluded' : 'no CLS token (mean pooling)';
-    plots.push({
-      file: `${multi ? `${slug(r0.experiment)}-` : ''}oversmoothing-${slug(r0.dataset)}-${slug(r0.noise)}.svg`,
-      svg: lineChart({
-        title: `${r0.dataset}, ${noiseTitle(r0.noise)}: token similarity per layer`,
-        subtitle: `${r0.experiment}; mean pairwise cosine of tokens on ${r0.examples} test examples, ${cls}${r0.padding === 'excluded' ? ', padding excluded' : ''}; seeds: up to ${maxN}, bars: 95% CI`,
-        xLabel: 'layer output (0 = embedding, l = block l)',
-        yLabel: 'mean pairwise cosine similarity',
-        series,
-        xTicks: depths,
-        xTickLabel: (v) => (v === 0 ? 'emb' : String(v)),
-      }),
-    });
-  }
-  return plots;
+  return [...partition(rows, (r) => blockKey(r)).values()].map((rs) => cache.memo(`oversmoothing-plot ${blockKey(rs[0])}`, [multi, ...rs], () => blockOversmoothingPlot(rs, multi)));
 }
 
-export function allPlots(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT): Plot[] {
-  return [...accuracyVsNoisePlots(records, settings), ...curvePlots(records), ...oversmoothingPlots(records)];
+/** Token similarity per layer of one block's cells. */
+function blockOversmoothingPlot(rs: OversmoothingRow[], multi: boolean): Plot {
+  const series: Series[] = [];
+  for (const [method, mr] of partition(rs, (r) => r.method)) {
+    series.push({
+      name: method,
+      points: mr.filter((r) => r.cosine_mean !== null).map((r) => ({
+        x: r.depth,
+        y: r.cosine_mean!,
+        ...(r.cosine_ci95_low !== null ? { lo: r.cosine_ci95_low, hi: r.cosine_ci95_high! } : {}),
+      })),
+    });
+  }
+  const r0 = rs[0];
+  const depths = [...new Set(rs.map((r) => r.depth))].sort((a, b) => a - b);
+  const maxN = Math.max(...rs.map((r) => r.n));
+  const cls = r0.cls === 'excluded' ? 'CLS token excluded' : 'no CLS token (mean pooling)';
+  return {
+    file: `${multi ? `${slug(r0.experiment)}-` : ''}oversmoothing-${slug(r0.dataset)}-${slug(r0.noise)}.svg`,
+    svg: lineChart({
+      title: `${r0.dataset}, ${noiseTitle(r0.noise)}: token similarity per layer`,
+      subtitle: `${r0.experiment}; mean pairwise cosine of tokens on ${r0.examples} test examples, ${cls}${r0.padding === 'excluded' ? ', padding excluded' : ''}; seeds: up to ${maxN}, bars: 95% CI`,
+      xLabel: 'layer output (0 = embedding, l = block l)',
+      yLabel: 'mean pairwise cosine similarity',
+      series,
+      xTicks: depths,
+      xTickLabel: (v) => (v === 0 ? 'emb' : String(v)),
+    }),
+  };
+}
+
+/** Every plot of the records: accuracy vs noise, curves, over-smoothing. */
+export function allPlots(records: RunRecord[], settings: ReportSettings, cache = new ReportCache()): Plot[] {
+  return [...accuracyVsNoisePlots(records, settings, cache), ...curvePlots(records, cache), ...oversmoothingPlots(records, cache)];
 }

@@ -9,9 +9,13 @@
  * noise, on "the" accuracy statistic (report.metric): the delta of means, the number of seed-matched pairs, a paired
  * t-test and an exact Wilcoxon signed-rank p-value, and the rank within the group (1 = highest).
  */
-import type { RunRecord } from '../run/record';
-import { accuracyOf, datasetLabel, extraValues, isOk, lastLayerCosine, noiseInfo, pairKey } from './fields';
-import { DEFAULT_REPORT, metricSlug, type AccuracyMetric, type ReportSettings } from './settings';
+import { blockKey, cellOf, keyOfCell, pairKey } from '../core/cell';
+import type { ReportSettings } from '../core/experiment';
+import type { RunRecord } from '../core/record';
+import { accuracyOf, extraValues, isOk, lastLayerCosine, noiseInfo } from './fields';
+import { partition } from '../util/partition';
+import { ReportCache } from './memo';
+import { metricSlug } from './settings';
 import { confidenceInterval, mean, pairedTTest, rankValues, standardError, std, wilcoxonSignedRank, type Maybe } from './stats';
 
 export type Cell = string | number | null;
@@ -27,7 +31,12 @@ export interface Summary {
   multiExperiment: boolean;
 }
 
+/** The runs of one cell (src/core/cell.ts). */
 export interface Group {
+  /** cellKey of the runs. */
+  key: string;
+  /** blockKey: the cells compared with each other (baseline, ranks). */
+  block: string;
   experiment: string;
   dataset: string;
   noise: string;
@@ -35,15 +44,15 @@ export interface Group {
   runs: RunRecord[];
 }
 
-/** Group records by (experiment, dataset, noise, method) in first-appearance order (the plan's order). */
+/** Group records by cell in first-appearance order (the plan's order). */
 export function groupRecords(records: RunRecord[]): Group[] {
   const groups = new Map<string, Group>();
   for (const r of records) {
-    const dataset = datasetLabel(r);
-    const key = JSON.stringify([r.spec.experiment, dataset, r.spec.noise.label, r.spec.method.name]);
+    const c = cellOf(r.spec);
+    const key = keyOfCell(c);
     let g = groups.get(key);
     if (!g) {
-      g = { experiment: r.spec.experiment, dataset, noise: r.spec.noise.label, method: r.spec.method.name, runs: [] };
+      g = { key, block: blockKey(c), ...c, runs: [] };
       groups.set(key, g);
     }
     g.runs.push(r);
@@ -55,20 +64,19 @@ export function isBaseline(r: RunRecord): boolean {
   return r.spec.method.parts.every((p) => p.method === 'baseline');
 }
 
-/** The baseline group (a method made only of `baseline` parts) of the same experiment, dataset and noise. */
+/** The baseline group (a method made only of `baseline` parts) of the same block (experiment, dataset, noise). */
 export function baselineOf(g: Group, groups: Group[]): Group | undefined {
-  return groups.find((b) => b !== g && b.experiment === g.experiment && b.dataset === g.dataset && b.noise === g.noise && b.runs.some(isBaseline))
-    ?? (g.runs.some(isBaseline) ? g : undefined);
+  return groups.find((b) => b !== g && b.block === g.block && b.runs.some(isBaseline)) ?? (g.runs.some(isBaseline) ? g : undefined);
 }
 
 /** Values of `f` for the ok runs of two groups, matched by seed (and ensemble member): [a[], b[]]. */
 export function matchBySeed(a: RunRecord[], b: RunRecord[], f: (r: RunRecord) => number | undefined): [Maybe[], Maybe[]] {
   const bySeed = new Map<string, RunRecord>();
-  for (const r of b) if (isOk(r)) bySeed.set(pairKey(r), r);
+  for (const r of b) if (isOk(r)) bySeed.set(pairKey(r.spec), r);
   const xa: Maybe[] = [];
   const xb: Maybe[] = [];
   for (const r of a) {
-    const other = bySeed.get(pairKey(r));
+    const other = bySeed.get(pairKey(r.spec));
     if (!isOk(r) || !other) continue;
     xa.push(f(r));
     xb.push(f(other));
@@ -89,18 +97,26 @@ function stats(prefix: string, xs: Maybe[]): SummaryRow {
   };
 }
 
-export function summarise(records: RunRecord[], settings: ReportSettings = DEFAULT_REPORT): Summary {
+export function summarise(records: RunRecord[], settings: ReportSettings, cache = new ReportCache()): Summary {
   const { metric, k } = settings;
   const slug = metricSlug(metric, k);
   const groups = groupRecords(records);
   const multiExperiment = new Set(groups.map((g) => g.experiment)).size > 1;
-  const value = (r: RunRecord) => accuracyOf(r, metric, k);
 
   const extraNames = new Set<string>();
-  for (const r of records) if (isOk(r)) for (const key of extraValues(r).keys()) extraNames.add(key);
+  let hasOversmoothing = false;
+  let hasNoiseRate = false;
+  for (const r of records) {
+    const f = cache.ofRecord(r, 'summary-columns', () => ({
+      extras: isOk(r) ? [...extraValues(r).keys()] : [],
+      cosine: isOk(r) && lastLayerCosine(r) !== undefined,
+      rate: noiseInfo(r).rate !== undefined,
+    }));
+    for (const e of f.extras) extraNames.add(e);
+    hasOversmoothing ||= f.cosine;
+    hasNoiseRate ||= f.rate;
+  }
   const extras = [...extraNames].sort();
-  const hasOversmoothing = records.some((r) => isOk(r) && lastLayerCosine(r) !== undefined);
-  const hasNoiseRate = records.some((r) => noiseInfo(r).rate !== undefined);
 
   const columns = [...new Set([
     ...(multiExperiment ? ['experiment'] : []),
@@ -116,6 +132,22 @@ export function summarise(records: RunRecord[], settings: ReportSettings = DEFAU
     'samples_per_sec_mean', 'train_seconds_mean',
   ])];
 
+  // A block's rows depend on its own runs only (and the settings and extra columns): recomputed when one changes.
+  const settingsKey = JSON.stringify([metric, k, extras]);
+  const rowOf = new Map<string, SummaryRow>();
+  for (const block of partition(groups, (g) => g.block).values()) {
+    const deps = [settingsKey, ...block.flatMap((g) => [g.key, ...g.runs])];
+    const rows = cache.memo(`summary ${block[0].block}`, deps, () => blockRows(block, settings, extras));
+    block.forEach((g, i) => rowOf.set(g.key, rows[i]));
+  }
+  return { columns, rows: groups.map((g) => rowOf.get(g.key)!), settings, metricColumn: slug, multiExperiment };
+}
+
+/** The rows of one block's groups: statistics per group, then deltas, paired tests and ranks within the block. */
+function blockRows(groups: Group[], settings: ReportSettings, extras: string[]): SummaryRow[] {
+  const { metric, k } = settings;
+  const slug = metricSlug(metric, k);
+  const value = (r: RunRecord) => accuracyOf(r, metric, k);
   const rows: SummaryRow[] = groups.map((g) => {
     const ok = g.runs.filter(isOk);
     const pick = (f: (r: RunRecord) => number | undefined) => ok.map(f);
@@ -161,7 +193,7 @@ export function summarise(records: RunRecord[], settings: ReportSettings = DEFAU
     };
   });
 
-  // Deltas and paired tests against the baseline arm of the same (experiment, dataset, noise).
+  // Deltas and paired tests against the baseline arm of the block.
   const metricMean = (row: SummaryRow): Cell => row[metric === 'best' ? 'acc_mean' : metric === 'last' ? 'last_acc_mean' : `${slug}_mean`];
   groups.forEach((g, i) => {
     const base = baselineOf(g, groups);
@@ -179,22 +211,10 @@ export function summarise(records: RunRecord[], settings: ReportSettings = DEFAU
     row[`${slug}_p_wilcoxon`] = wilcoxonSignedRank(xa, xb)?.p ?? (xa.length ? 1 : null);
   });
 
-  // Rank within (experiment, dataset, noise) on "the" accuracy statistic.
-  const byCell = new Map<string, number[]>();
-  groups.forEach((g, i) => {
-    const key = JSON.stringify([g.experiment, g.dataset, g.noise]);
-    byCell.set(key, [...(byCell.get(key) ?? []), i]);
+  // Rank within the block on "the" accuracy statistic.
+  const ranks = rankValues(rows.map((r) => metricMean(r) as Maybe));
+  rows.forEach((r, j) => {
+    r[`${slug}_rank`] = ranks[j] ?? null;
   });
-  for (const idx of byCell.values()) {
-    const ranks = rankValues(idx.map((i) => metricMean(rows[i]) as Maybe));
-    idx.forEach((i, j) => {
-      rows[i][`${slug}_rank`] = ranks[j] ?? null;
-    });
-  }
-  return { columns, rows, settings, metricColumn: slug, multiExperiment };
-}
-
-/** The column holding the mean of "the" accuracy statistic. */
-export function metricMeanColumn(metric: AccuracyMetric, k: number): string {
-  return metric === 'best' ? 'acc_mean' : metric === 'last' ? 'last_acc_mean' : `${metricSlug(metric, k)}_mean`;
+  return rows;
 }

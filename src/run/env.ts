@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendInfo } from '../backend';
 import * as tf from '../tf';
-import type { RunEnvironment } from './record';
+import type { RunEnvironment } from '../core/record';
 
 let gitCommitCache: string | null | undefined;
 

@@ -3,7 +3,7 @@
  * depend on the rest of the plan, so a filtered sweep writes exactly the runs (and ids) the full sweep would: a CI matrix
  * over noise levels (`--only noise=<label>`) merges with `mixbench report` into the full tables.
  */
-import type { Plan, RunSpec } from '../config/plan';
+import type { Plan, RunSpec } from '../core/run';
 import { UsageError } from '../errors';
 
 const KEYS: Record<string, (r: RunSpec) => string> = {

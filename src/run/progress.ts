@@ -1,6 +1,6 @@
 /** Human progress on stderr: bars on a TTY, one plain line per event otherwise (CI logs); NDJSON on stdout with --json. */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { EventSink, SweepEvent } from './events';
+import type { EventSink, SweepEvent } from '../core/events';
 
 export interface ProgressOptions {
   quiet: boolean;

@@ -1,15 +1,22 @@
-/** Execute one run in this process and write its record. Never throws for a run's own failure. */
+/**
+ * Execute one run in this process and write its record: data with the run's noise, training with the diagnostics
+ * (src/train/), each diagnostic's result into its record section, the record through the store. Never throws for a
+ * run's own failure.
+ */
 import type { BackendInfo } from '../backend';
-import type { RunSpec } from '../config/plan';
+import { recordFormat, type EpochRecord, type RealisedNoise, type RunRecord } from '../core/record';
+import type { RunSpec } from '../core/run';
 import type { Dataset } from '../data/dataset';
 import { datasetFor } from '../data/cache';
-import { applyNoise, type RealisedNoise } from '../data/noise';
-import { memorisationProbe } from '../train/memorisation';
+import { applyNoise } from '../data/noise';
 import { DivergedError, InterruptedError } from '../errors';
-import { trainRun, type EpochRecord } from '../train/loop';
+import { writeOrbitLogits } from '../store/orbit';
+import { runDir, writeRunRecord } from '../store/records';
+import { trainRun } from '../train/loop';
+import { memorisationProbe, memorisationSection } from '../train/memorisation';
+import { summariseCurve } from '../train/metrics';
 import { environment } from './env';
 import { injectedFault } from './faults';
-import { summariseCurve, writeOrbitLogits, writeRunRecord, type RunRecord } from './record';
 
 export interface SingleRunHooks {
   onEpoch?(r: EpochRecord, total: number): void;
@@ -23,12 +30,6 @@ function poisoned(ds: Dataset): Dataset {
   return { ...ds, train: { ...ds.train, x: new Float32Array(ds.train.x.length).fill(Number.NaN) } };
 }
 
-/** The last epoch's memorisation figures. */
-function memorisationOf(examples: number, curve: EpochRecord[]): RunRecord['memorisation'] {
-  const last = curve[curve.length - 1];
-  return last?.noisyFit === undefined ? null : { examples, noisyFit: last.noisyFit, trueFit: last.trueFit ?? null };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function executeRun(spec: RunSpec, output: string, backend: BackendInfo, hooks: SingleRunHooks = {}): Promise<RunRecord> {
@@ -36,7 +37,7 @@ export async function executeRun(spec: RunSpec, output: string, backend: Backend
   const curve: EpochRecord[] = [];
   let record: RunRecord;
   const attempt = hooks.attempt ?? 1;
-  const base = { format: 'mixbench-run/1' as const, id: spec.id, spec, environment: environment(backend), attempt };
+  const base = { format: recordFormat(), id: spec.id, spec, environment: environment(backend), attempt };
   let realised: RealisedNoise | null = null;
   try {
     const fault = injectedFault(spec.id, attempt);
@@ -66,8 +67,8 @@ export async function executeRun(spec: RunSpec, output: string, backend: Backend
       curve: out.curve,
       oversmoothing: out.oversmoothing ?? null,
       noise: realised,
-      memorisation: probe ? memorisationOf(probe.n, out.curve) : null,
-      orbit: out.orbit ? writeOrbitLogits(output, spec, out.orbit, ds) : null,
+      memorisation: memorisationSection(probe, out.curve),
+      orbit: out.orbit ? writeOrbitLogits(runDir(output, spec.id), { orbit: out.orbit, labels: ds.test.y }, spec.member?.measure ?? 'none', ds.numClasses) : null,
       error: null,
       wallSeconds: (Date.now() - started) / 1000,
       finishedAt: new Date().toISOString(),

@@ -12,15 +12,15 @@
  * - Tables cover every complete record of the plan in the output directory, including other shards' runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { Plan, RunSpec } from '../config/plan';
-import type { BackendName } from '../config/schema';
-import { BackendError, InterruptedError } from '../errors';
-import type { EventSink } from './events';
-import { acquireSweepLock, withTablesLock, type HeldLock } from './lock';
-import { readRunRecord, writeRunRecord, type RunEnvironment, type RunRecord } from './record';
+import type { EventSink } from '../core/events';
+import type { BackendName } from '../core/experiment';
+import { recordFormat, type RunEnvironment, type RunRecord } from '../core/record';
+import type { Plan, RunSpec } from '../core/run';
+import { BackendError, InterruptedError, UsageError } from '../errors';
+import { acquireSweepLock, withTablesLock, type HeldLock } from '../store/lock';
+import { inspectRunDir, readRunRecord, runDir, writeRunRecord } from '../store/records';
 import { selectShard, shardLabel, WHOLE, type Shard } from './shard';
 import type { FromWorker, ToWorker } from './worker';
 
@@ -142,14 +142,25 @@ export async function runSweep(plan: Plan, opts: SweepOptions): Promise<SweepRes
     const todo: RunSpec[] = [];
     let incompleteBefore = 0;
     let failedBefore = 0;
+    const stale: string[] = [];
+    const newer: string[] = [];
     for (const spec of mine) {
-      const rec = readRunRecord(plan.output, spec);
+      const found = inspectRunDir(runDir(plan.output, spec.id), spec.id);
+      if (found.state === 'newer') newer.push(`${runDir(plan.output, spec.id)}: ${found.reason}`);
+      if (found.state === 'stale') stale.push(spec.id);
+      const rec = found.state === 'complete' ? found.record : undefined;
       // A record that will be redone (failed, or --force) stays in the tables until its replacement is written.
       if (rec) done.set(spec.id, rec);
       if (rec && rec.status !== 'failed' && !opts.force) continue;
       if (rec?.status === 'failed') failedBefore += 1;
-      else if (!rec && runDirExists(plan.output, spec.id)) incompleteBefore += 1;
+      else if (!rec && found.state !== 'missing') incompleteBefore += 1;
       todo.push(spec);
+    }
+    if (newer.length) {
+      throw new UsageError(
+        `${newer.length} record${newer.length === 1 ? '' : 's'} in ${plan.output} ${newer.length === 1 ? 'was' : 'were'} written by a newer mixbench ` +
+          `(e.g. ${newer[0]}); run this sweep with that version, or into another output directory (-o).`,
+      );
     }
     const skipped = mine.length - todo.length;
     opts.sink({
@@ -157,6 +168,12 @@ export async function runSweep(plan: Plan, opts: SweepOptions): Promise<SweepRes
       shard: shardLabel(shard), shardSource: shard.source, planTotal: plan.runs.length, incomplete: incompleteBefore,
     });
     if (failedBefore) opts.sink({ type: 'notice', message: `redoing ${failedBefore} run${failedBefore === 1 ? '' : 's'} that failed before` });
+    if (stale.length) {
+      opts.sink({
+        type: 'notice',
+        message: `redoing ${stale.length} run${stale.length === 1 ? '' : 's'} recorded before a change of what ${stale.length === 1 ? 'it computes' : 'they compute'} (e.g. ${stale[0]}; the record version says which)`,
+      });
+    }
 
     // Records of other shards found in the directory (complete records do not change, so they are cached).
     const others = new Map<string, RunRecord>();
@@ -206,10 +223,6 @@ export async function runSweep(plan: Plan, opts: SweepOptions): Promise<SweepRes
   } finally {
     lock?.release();
   }
-}
-
-function runDirExists(output: string, id: string): boolean {
-  return existsSync(join(output, 'runs', id));
 }
 
 async function runInProcess(plan: Plan, sched: Scheduler, opts: SweepOptions): Promise<void> {
@@ -360,7 +373,7 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
 /** The record of a run whose worker died: written by the parent so that the failure is kept (and redone next time). */
 function failedRecord(plan: Plan, task: Task, w: WorkerSlot, error: string): RunRecord {
   const rec: RunRecord = {
-    format: 'mixbench-run/1',
+    format: recordFormat(),
     id: task.spec.id,
     status: 'failed',
     spec: task.spec,

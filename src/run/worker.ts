@@ -3,10 +3,10 @@
  * events over IPC. A run interrupted by SIGTERM/SIGINT leaves no `done` marker, so the next sweep redoes it. When the
  * parent goes away (killed with -9, say) the IPC channel closes and the worker exits at once, leaving its run incomplete.
  */
-import type { RunSpec } from '../config/plan';
-import type { BackendName } from '../config/schema';
-import type { SweepEvent } from './events';
-import type { RunEnvironment } from './record';
+import type { RunSpec } from '../core/run';
+import type { BackendName } from '../core/experiment';
+import type { SweepEvent } from '../core/events';
+import type { RunEnvironment } from '../core/record';
 
 export type ToWorker = { type: 'run'; spec: RunSpec; output: string; index: number; total: number; attempt: number } | { type: 'exit' };
 export type FromWorker =

@@ -1,6 +1,6 @@
 /** The training loop: epochs of seeded shuffled batches, one step per batch, evaluation on the clean test split. */
 import * as tf from '../tf';
-import type { RunSpec } from '../config/plan';
+import type { RunSpec } from '../core/run';
 import type { Dataset, Split } from '../data/dataset';
 import { featureSize } from '../data/dataset';
 import { DivergedError, InterruptedError } from '../errors';
@@ -15,27 +15,12 @@ import { classificationMetrics, type EvalMetrics } from './metrics';
 import { clipByGlobalNorm, createOptimizer } from './optimizers';
 import { predictLogits } from './predict';
 import { learningRate } from './schedule';
-import { makeAugmenter, orbitLogits } from './augment';
-import { measureOversmoothing } from '../report/oversmoothing';
-import type { Oversmoothing } from '../run/record';
+import { makeAugmenter } from './augment';
+import { orbitLogits } from './orbit';
+import { measureOversmoothing } from './oversmoothing';
+import type { EpochRecord, Oversmoothing } from '../core/record';
 import { beginStep, makeStepLoss, networkHooks, plainGradients } from './step';
 import { measureMemorisation, type MemorisationProbe } from './memorisation';
-
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  testAccuracy: number;
-  testNll: number;
-  testEce: number;
-  lr: number;
-  seconds: number;
-  /** tf.memory().numTensors after the epoch (flat across epochs when nothing leaks). */
-  numTensors: number;
-  /** Noisy runs: training accuracy on the label-corrupted examples against the noisy labels (memorisation)... */
-  noisyFit?: number;
-  /** ...and against their true labels (null for outliers, whose inputs were replaced). */
-  trueFit?: number | null;
-}
 
 export interface TrainOutcome {
   curve: EpochRecord[];
@@ -119,7 +104,7 @@ async function trainModel(
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
     const t0 = process.hrtime.bigint();
     const order = dataRng.permutation(ds.train.n);
-    // Prepare the epoch's batches up front (one host→device copy per batch, none inside the step).
+    // One host buffer for a batch's inputs, refilled for every step and copied to the device once per step.
     const xs = new Float32Array(bs * size);
     let lossSum = tf.scalar(0);
     let lr = cfg.lr;

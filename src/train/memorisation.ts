@@ -1,12 +1,14 @@
 /**
  * Memorisation on noisy runs: how well the network fits the training examples whose label the noise changed,
- * measured against the noisy labels (memorised) and against the true ones (still predicted correctly).
+ * measured against the noisy labels (memorised) and against the true ones (still predicted correctly), after every
+ * epoch (the curve's noisyFit/trueFit) and as the record's `memorisation` section (the last epoch).
  */
+import type { EpochRecord, Memorisation } from '../core/record';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
 import type { NoisyData } from '../data/noise';
 import type { ForwardHooks, Model } from '../model/types';
-import { argmaxAt } from './metrics';
+import { argmaxAt } from '../util/argmax';
 import { predictLogits } from './predict';
 
 /** At most this many corrupted examples are probed each epoch (evenly spaced), to bound the cost. */
@@ -55,4 +57,11 @@ export async function measureMemorisation(
     if (probe.trueY && p === probe.trueY[i]) trueHits++;
   }
   return { noisyFit: noisyHits / probe.n, trueFit: probe.trueY ? trueHits / probe.n : null };
+}
+
+/** The record's `memorisation` section: the last epoch's figures on the probe (null for clean runs). */
+export function memorisationSection(probe: MemorisationProbe | undefined, curve: EpochRecord[]): Memorisation | null {
+  const last = curve[curve.length - 1];
+  if (!probe || last?.noisyFit === undefined) return null;
+  return { examples: probe.n, noisyFit: last.noisyFit, trueFit: last.trueFit ?? null };
 }

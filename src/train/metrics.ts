@@ -1,4 +1,5 @@
-/** Classification metrics from logits on the host. */
+/** Classification metrics from logits on the host, and a run's metrics from its curve. */
+import type { EpochRecord, RunMetrics } from '../core/record';
 
 export interface EvalMetrics {
   accuracy: number;
@@ -38,9 +39,20 @@ export function classificationMetrics(logits: Float32Array, labels: Int32Array, 
   return { accuracy: correct / n, nll: nll / n, ece };
 }
 
-/** Index of the largest of the k logits starting at `offset` (the first on ties, as tf.argMax). */
-export function argmaxAt(logits: Float32Array, offset: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (logits[offset + j] > logits[offset + best]) best = j;
-  return best;
+/** A finished run's metrics: best and last epoch of the curve, the final model's NLL and ECE, throughput. */
+export function summariseCurve(curve: EpochRecord[], trainSeconds: number, samplesPerSec: number, parameterCount: number): RunMetrics {
+  let best = curve[0];
+  for (const r of curve) if (r.testAccuracy > best.testAccuracy) best = r;
+  const last = curve[curve.length - 1];
+  return {
+    bestAccuracy: best.testAccuracy,
+    lastAccuracy: last.testAccuracy,
+    bestEpoch: best.epoch,
+    testNll: last.testNll,
+    ece: last.testEce,
+    finalTrainLoss: last.trainLoss,
+    trainSeconds,
+    samplesPerSec,
+    parameterCount,
+  };
 }

@@ -1,13 +1,18 @@
 /**
  * AdamW, Adam and SGD with momentum, written over tfjs variables so that methods (SAM) can compute the gradient
- * any way they like and hand it to the same update. Weight decay applies to weight matrices only (variables named
- * `.../w`), not to biases, LayerNorm gains or embeddings.
+ * any way they like and hand it to the same update.
+ *
+ * Weight decay by tensor role, as timm does (it decays tensors of rank ≥ 2 except those a model lists as no-decay,
+ * ViT's position embedding and class token): decayed are the weight matrices of dense layers and projections
+ * (variables named `.../w`: attention q/k/v/o, MLP, head, the image patch projection, the tabular feature
+ * projection); not decayed are biases, LayerNorm gains and biases, the position embedding, the CLS token and the
+ * text token-embedding table (a lookup table, `tokens/table`). The names are given by src/model/init.ts's callers.
  *   adamw: decoupled decay, w ← w − lr·(m̂/(√v̂+ε) + wd·w)    (Loshchilov & Hutter)
  *   adam:  L2 added to the gradient, g ← g + wd·w
  *   sgd:   g ← g + wd·w; buf ← μ·buf + g; w ← w − lr·buf (or the Nesterov form)
  */
 import * as tf from '../tf';
-import type { ResolvedTrain } from '../config/schema';
+import type { ResolvedTrain } from '../core/experiment';
 
 export interface Optimizer {
   /** Apply one update with the given gradients (keyed by variable name) and learning rate. */
@@ -15,7 +20,8 @@ export interface Optimizer {
   dispose(): void;
 }
 
-function decays(v: tf.Variable): boolean {
+/** Whether weight decay applies to a variable: the weight matrix of a dense layer or projection. */
+export function decays(v: Pick<tf.Variable, 'name'>): boolean {
   return v.name.endsWith('/w');
 }
 

@@ -10,14 +10,15 @@
  * ‖Σ u_i‖² = N + 2 Σ_{i<j} cos(h_i, h_j), so S = (‖Σ u_i‖² − N) / (N(N−1)) with no T×T matrix.
  *
  * It observes through the model's `hooks.hidden` seam, returning every tensor unchanged, on the evaluated network: the
- * plain forward plus the method's network hooks (NeuTRENO's attention term), as in evaluation. Imports tfjs: only the training side loads this file.
+ * plain forward plus the method's network hooks (NeuTRENO's attention term), as in evaluation. Its result is the
+ * record's `oversmoothing` section.
  */
 import * as tf from '../tf';
-import type { RunSpec } from '../config/plan';
+import type { RunSpec } from '../core/run';
 import type { Dataset } from '../data/dataset';
 import { featureSize } from '../data/dataset';
 import type { ForwardHooks, Model } from '../model/types';
-import type { Oversmoothing } from '../run/record';
+import type { Oversmoothing } from '../core/record';
 
 export async function measureOversmoothing(
   model: Model,

@@ -17,7 +17,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors';
-import { shardLabel, type Shard } from './shard';
+
+/** Which shard of a sweep holds a lock (1-based index of count). */
+export interface ShardId {
+  index: number;
+  count: number;
+}
 
 export interface LockInfo {
   pid: number;
@@ -34,7 +39,7 @@ export class LockedError extends UsageError {
   }
 }
 
-export function sweepLockPath(output: string, shard: Pick<Shard, 'index' | 'count'>): string {
+export function sweepLockPath(output: string, shard: ShardId): string {
   return join(output, `.mixbench-lock-${shard.index}of${shard.count}`);
 }
 
@@ -100,6 +105,12 @@ function staleReason(path: string, info: LockInfo | undefined): string | undefin
   return undefined;
 }
 
+/** A lock file's holder and, when the lock may be taken over, why (undefined: a live holder). For `mixbench status`. */
+export function inspectLock(path: string): { holder: LockInfo | undefined; stale: string | undefined } {
+  const holder = readLock(path);
+  return { holder, stale: staleReason(path, holder) };
+}
+
 function tryCreate(path: string, body: string): boolean {
   let fd: number;
   try {
@@ -153,7 +164,7 @@ export interface HeldLock {
 }
 
 /** Take the sweep lock of a shard or throw LockedError (exit 2) naming the holder. */
-export function acquireSweepLock(output: string, shard: Pick<Shard, 'index' | 'count'>, heartbeatMs = 5000): HeldLock {
+export function acquireSweepLock(output: string, shard: ShardId, heartbeatMs = 5000): HeldLock {
   mkdirSync(output, { recursive: true });
   const path = sweepLockPath(output, shard);
   const started = new Date().toISOString();
@@ -167,7 +178,7 @@ export function acquireSweepLock(output: string, shard: Pick<Shard, 'index' | 'c
     if (why === 'vanished') continue;
     if (why === undefined || attempt >= 5) {
       const who = info ? `pid ${info.pid} on ${info.host}, started ${info.started}` : 'another process';
-      const what = shard.count > 1 ? `shard ${shardLabel(shard)} of this sweep` : 'this sweep';
+      const what = shard.count > 1 ? `shard ${`${shard.index}/${shard.count}`} of this sweep` : 'this sweep';
       throw new LockedError(
         `${output} is locked: ${what} is already running (${who}; lock file ${path}).\n` +
           '  Wait for it to finish, or run another shard (--shard i/N) into the same directory. If that process is gone\n' +

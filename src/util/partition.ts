@@ -1,0 +1,11 @@
+/** Items grouped by a key, groups and items in first-appearance order. */
+export function partition<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const group = m.get(k);
+    if (group) group.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
