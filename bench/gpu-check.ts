@@ -9,7 +9,8 @@
  *      tfjs-node-gpu where it loads, interleaved round by round, each in a fresh process;
  *   4. writes everything to a JSON file (default gpu-check.json) and exits 1 if a step check failed.
  *
- *   npm run gpu-check -- [--out FILE] [--workloads A,B] [--rounds 2] [--steps N] [--software]
+ *   npm run gpu-check -- [--out FILE] [--workloads A,B] [--rounds 2] [--steps N] [--windows 3]
+ *                        [--contenders webgpu,webgpu-tfjs-matmul,wasm,tensorflow-gpu] [--software]
  *
  * A software adapter (SwiftShader, llvmpipe) is refused unless --software is given: its numbers say nothing about
  * GPUs (use it only to try the command; pass small --steps).
@@ -164,6 +165,8 @@ async function parent(args: string[]): Promise<number> {
   const workloads = (flag(args, '--workloads') ?? 'A,B').split(',').filter(Boolean);
   const rounds = Number(flag(args, '--rounds') ?? 2);
   const stepsOverride = flag(args, '--steps');
+  const windows = flag(args, '--windows') ?? '3';
+  const contenders = (flag(args, '--contenders') ?? 'webgpu,webgpu-tfjs-matmul,wasm,tensorflow-gpu').split(',').filter(Boolean) as Contender[];
   const probe = await probeAdapter();
   if (!probe.ok) {
     const { WEBGPU_HINT } = await import('../src/backends/hints');
@@ -181,7 +184,6 @@ async function parent(args: string[]): Promise<number> {
   };
   const checks = await stepChecks();
 
-  const contenders: Contender[] = ['webgpu', 'webgpu-tfjs-matmul', 'wasm', 'tensorflow-gpu'];
   const measurements: Measurement[] = [];
   const script = __filename;
   for (let round = 0; round < rounds; round++) {
@@ -189,7 +191,7 @@ async function parent(args: string[]): Promise<number> {
       for (const c of contenders) {
         if (round > 0 && measurements.some((m) => m.contender === c && !m.ok)) continue; // does not load here
         const steps = Number(stepsOverride ?? DEFAULT_STEPS[wid] ?? 10);
-        const m = await runJson<Measurement>([script, '--child', c, wid, String(steps), '3']);
+        const m = await runJson<Measurement>([script, '--child', c, wid, String(steps), windows]);
         const r: Measurement = 'contender' in m ? m : { contender: c, workload: wid, ok: false, error: m.error };
         measurements.push(r);
         console.log(`  round ${round + 1} ${wid} ${c}: ${r.ok ? `${Math.round(median(r.train!))} samples/s` : `not measured (${r.error})`}`);
