@@ -219,7 +219,16 @@ async function main(): Promise<void> {
       results.push(await runStepCase(c));
       if (kind === 'determinism') results.push(await runStepCase(c));
     }
-    process.stdout.write(`${JSON.stringify({ backend: info.name, adapter: info.adapter, summary: info.summary, results })}\n`, () => process.exit(0));
+    // What a synchronous read of data on the device says (webgpu under Node cannot do one; the others can).
+    const onDevice = tf.add(tf.ones([4096]), 1);
+    let syncRead = 'ok';
+    try {
+      onDevice.dataSync();
+    } catch (err) {
+      syncRead = err instanceof Error ? err.message : String(err);
+    }
+    onDevice.dispose();
+    process.stdout.write(`${JSON.stringify({ backend: info.name, adapter: info.adapter, summary: info.summary, syncRead, results })}\n`, () => process.exit(0));
   } catch (err) {
     process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n`, () => process.exit(1));
   }

@@ -18,7 +18,7 @@ let gpu: DawnGpu | undefined;
  * Load Dawn in this process and register tfjs's webgpu backend on the adapter `expected` describes (the probe's);
  * `tf.setBackend('webgpu')` then creates the device. Returns the adapter in use.
  */
-export async function activateWebgpu(expected: AdapterInfo, opts: { deterministicMatmul?: boolean } = {}): Promise<AdapterInfo> {
+export async function activateWebgpu(expected: AdapterInfo): Promise<AdapterInfo> {
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals);
   gpu ??= dawn.create([]);
@@ -30,7 +30,9 @@ export async function activateWebgpu(expected: AdapterInfo, opts: { deterministi
   }
   // tfjs-backend-webgpu registers its own factory only when navigator.gpu exists at import time; Node 20 has no
   // navigator, so importing it first registers just the kernels, and the factory below uses this adapter.
-  const { WebGPUBackend } = (await import('@tensorflow/tfjs-backend-webgpu')) as typeof import('@tensorflow/tfjs-backend-webgpu');
+  // A variable specifier: the optional package's types are not needed to build mixbench.
+  const specifier: string = '@tensorflow/tfjs-backend-webgpu';
+  const { WebGPUBackend } = (await import(specifier)) as { WebGPUBackend: WebGPUBackendClass };
   if (tf.engine().registryFactory.webgpu) tf.removeBackend('webgpu');
   // WebGPUBackend's constructor checks for navigator.gpu (Node 20 has no navigator; Node 21+ has one without gpu).
   const g = globalThis as { navigator?: { gpu?: unknown } };
@@ -55,7 +57,7 @@ export async function activateWebgpu(expected: AdapterInfo, opts: { deterministi
     return new NodeBackend(device, adapter.info);
   }, 0);
   replaceAddN();
-  if (opts.deterministicMatmul !== false) tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED_PROGRAM);
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED_PROGRAM);
   return info;
 }
 
@@ -67,7 +69,11 @@ interface GpuDevice {
   addEventListener(type: 'uncapturederror', listener: (event: { error: { message: string }; preventDefault(): void }) => void): void;
 }
 
-type WebGPUBackendClass = typeof import('@tensorflow/tfjs-backend-webgpu').WebGPUBackend;
+/** The parts of tfjs-backend-webgpu's WebGPUBackend used here. */
+interface WebGPUBackendInstance extends tf.KernelBackend {
+  tensorMap: { get(dataId: object): { values: unknown; dtype: string } };
+}
+type WebGPUBackendClass = new (device: unknown, adapterInfo: unknown) => WebGPUBackendInstance;
 
 /**
  * tfjs's WebGPUBackend with two changes for Node:
@@ -82,7 +88,7 @@ function nodeBackendClass(Base: WebGPUBackendClass) {
     private readonly deviceErrors: string[] = [];
 
     constructor(device: GpuDevice, info: unknown) {
-      super(device as unknown as ConstructorParameters<WebGPUBackendClass>[0], info as ConstructorParameters<WebGPUBackendClass>[1]);
+      super(device, info);
       device.addEventListener('uncapturederror', (event) => {
         // preventDefault: Dawn would also print the error on stdout, which carries `--json` events.
         event.preventDefault();
@@ -93,7 +99,7 @@ function nodeBackendClass(Base: WebGPUBackendClass) {
       });
     }
 
-    override readSync(dataId: object): ReturnType<InstanceType<WebGPUBackendClass>['readSync']> {
+    override readSync(dataId: object): tf.BackendValues {
       const data = this.tensorMap.get(dataId);
       if (data.values == null && data.dtype !== 'string' && data.dtype !== 'complex64') {
         throw new Error('webgpu under Node cannot read GPU data synchronously (dataSync/arraySync): use `await tensor.data()`');
@@ -101,7 +107,7 @@ function nodeBackendClass(Base: WebGPUBackendClass) {
       return super.readSync(dataId);
     }
 
-    override async read(dataId: object): ReturnType<InstanceType<WebGPUBackendClass>['read']> {
+    override async read(dataId: object): Promise<tf.BackendValues> {
       const values = await super.read(dataId);
       if (this.deviceErrors.length) {
         const errors = this.deviceErrors.splice(0);
