@@ -8,7 +8,7 @@ import { resolveTrain } from '../src/config/resolve';
 import { parseConfig } from '../src/config/load';
 import { ConfigError } from '../src/errors';
 import type { Dataset } from '../src/data/dataset';
-import { methodInfo, methodNames } from '../src/methods/catalog';
+import { methodInfo, methodNames } from '../src/methods/index';
 import { formatMethods } from '../src/methods/describe';
 import { trainRun } from '../src/train/loop';
 import { Rng } from '../src/util/rng';
@@ -33,7 +33,7 @@ function spec(parts: Record<string, Record<string, unknown>>): RunSpec {
     id: 'x', experiment: 'x', dataset: { name: 'syn' }, noise: { label: 'none' }, seed: 1, initSeed: 5, methodSeed: 9, splitSeed: 1,
     method: {
       name: Object.keys(parts).join('+'),
-      parts: Object.entries(parts).map(([m, o]) => ({ method: m, options: methodInfo(m)!.options.parse(o) as Record<string, unknown> })),
+      parts: Object.entries(parts).map(([m, o]) => ({ method: m, options: methodInfo(m)!.options.parse(o) })),
     },
     model: tinyConfig(),
     train: resolveTrain({ epochs: 3, batchSize: 8, warmupEpochs: 0, evalBatchSize: 16 }),
@@ -69,7 +69,7 @@ test('evaluation sees the plain network: mixing parts leave no hooks at evaluati
   const { networkHooks } = await import('../src/train/step');
   const { instantiateMethod } = await import('../src/methods/registry');
   for (const m of methodNames()) {
-    const ps = instantiateMethod({ name: m, parts: [{ method: m, options: methodInfo(m)!.options.parse({}) as Record<string, unknown> }] }, tinyConfig());
+    const ps = instantiateMethod({ name: m, parts: [{ method: m, options: methodInfo(m)!.options.parse({}) }] }, tinyConfig());
     assert.equal(networkHooks(ps) !== undefined, m === 'neutreno', m);
   }
 });
@@ -139,10 +139,12 @@ methods:
 `), /c\.yaml:4:\d+: .*amplify: [^\n]*\n.*c\.yaml:5:\d+: .*sam: rho must be >= 0[^\n]*\n.*c\.yaml:6:\d+: .*unknown option "__forceLambda" for mixup/s);
 });
 
-test('`mixbench methods` lists every method with options, defaults, ranges, cost, paper and the reconstruction notes', () => {
+test('`mixbench methods` lists every method with family, options, defaults, ranges, cost, paper and the reconstruction notes', () => {
   const text = formatMethods();
-  for (const m of ['mixup', 'manifold-mixup', 'cutmix', 'label-smoothing', 'amplify', 'sam', 'gmix', 'bgmix', 'dgmix', 'neutreno']) {
-    assert.match(text, new RegExp(`^${m} — `, 'm'), m);
+  for (const m of methodNames()) {
+    const block = `\n${text}`.slice(`\n${text}`.indexOf(`\n${m} — `) + 1).split('\n\n')[0];
+    assert.match(block, new RegExp(`^${m} — `), m);
+    assert.match(block, new RegExp(`family: ${methodInfo(m)!.family.replace('/', '\\/')};`), `${m}: family`);
   }
   assert.match(text, /rho \(default 0\.05; >= 0\)/);
   assert.match(text, /lambda \(default max-beta; max-beta \| beta\)/);

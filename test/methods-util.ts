@@ -5,9 +5,11 @@ import type { ResolvedModel, ResolvedTransformer } from '../src/core/experiment'
 import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
 import type { Model } from '../src/model/types';
-import { methodInfo } from '../src/methods/catalog';
+import { methodInfo } from '../src/methods/index';
 import { instantiateMethod } from '../src/methods/registry';
 import type { MethodPart, PartStep, StepLoss } from '../src/methods/types';
+import { resolveTrain } from '../src/config/resolve';
+import { createOptimizer } from '../src/train/optimizers';
 import { beginStep, makeStepLoss, plainGradients } from '../src/train/step';
 import { Rng } from '../src/util/rng';
 
@@ -31,14 +33,20 @@ export function tinyBatch(seed = 3, n = B): { x: tf.Tensor; labels: Int32Array }
   return { x: tf.tensor(data, [n, ...SHAPE]), labels };
 }
 
-/** The parts of a catalogue method with its defaults, plus extra (internal) options such as FORCE_LAMBDA. */
+/**
+ * Test-only key of a part's options in `parts()`: a forced λ, handed to the part as `env.forceLambda` (it is not an
+ * option; no schema has it).
+ */
+export const FORCE_LAMBDA = '__forceLambda';
+
+/** The parts of listed methods with their options over the defaults, and FORCE_LAMBDA where a test forces λ. */
 export function parts(spec: Record<string, Record<string, unknown>>, model: ResolvedModel = tinyConfig()): MethodPart[] {
-  const resolved = Object.entries(spec).map(([method, opts]) => {
-    const { __forceLambda, ...user } = opts as Record<string, unknown>;
-    const options = methodInfo(method)!.options.parse(user) as Record<string, unknown>;
-    return { method, options: __forceLambda === undefined ? options : { ...options, __forceLambda } };
+  const entries = Object.entries(spec).map(([method, opts]) => {
+    const { [FORCE_LAMBDA]: force, ...user } = opts;
+    if (force !== undefined && typeof force !== 'number') throw new Error(`${FORCE_LAMBDA} must be a number`);
+    return { part: { method, options: methodInfo(method)!.options.parse(user) }, forceLambda: force };
   });
-  return instantiateMethod({ name: 'm', parts: resolved }, model);
+  return instantiateMethod({ name: 'm', parts: entries.map((e) => e.part) }, model, entries.map((e) => ({ forceLambda: e.forceLambda })));
 }
 
 export interface Stepped {
@@ -68,6 +76,25 @@ export function lossAndGrads(model: Model, ps: MethodPart[], x: tf.Tensor, label
     result = { loss: loss.dataSync()[0], grads: out, info: steps.map((s) => s.info ?? {}) };
   });
   return result!;
+}
+
+/** Run `n` full steps (gradient + base optimizer) on the tiny model and batch, and return the weights. */
+export function trainSteps(ps: MethodPart[], n: number, optimizer: 'adamw' | 'sgd', cfg: ResolvedModel = tinyConfig()): Float32Array[] {
+  const model = tinyModel(cfg);
+  const opt = createOptimizer(resolveTrain({ optimizer }), model.variables);
+  const { x, labels } = tinyBatch();
+  for (let s = 0; s < n; s++) {
+    inTidy(() => {
+      const { lossFn } = stepOf(model, ps, x, labels, 100 + s);
+      const gp = ps.find((p) => p.gradient)?.gradient;
+      const { grads } = gp ? gp.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
+      opt.apply(grads, 0.01);
+    });
+  }
+  const w = snapshot(model.variables);
+  opt.dispose();
+  model.dispose();
+  return w;
 }
 
 export function snapshot(vars: tf.Variable[]): Float32Array[] {

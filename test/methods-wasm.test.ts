@@ -3,8 +3,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
 import { useBackend } from './helpers';
-import { FORCE_LAMBDA } from '../src/methods/types';
-import { assertDirectionalGradient, lossAndGrads, parts, stepOf, tinyBatch, tinyModel } from './methods-util';
+import { FORCE_LAMBDA, assertDirectionalGradient, lossAndGrads, parts, stepOf, tinyBatch, tinyModel } from './methods-util';
 
 before(async () => {
   await useBackend('wasm');

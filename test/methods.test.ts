@@ -3,16 +3,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
 import { useBackend } from './helpers';
-import { FORCE_LAMBDA, type MethodPart } from '../src/methods/types';
-import { drawBox } from '../src/methods/cutmix';
+import { drawBox } from '../src/methods/draws';
+import * as toolkit from '../src/methods/toolkit';
 import { amplifyLambda } from '../src/methods/amplify';
 import { neutrenoHooks } from '../src/methods/neutreno';
-import { createOptimizer } from '../src/train/optimizers';
-import { resolveTrain } from '../src/config/resolve';
 import { Rng } from '../src/util/rng';
 import { softCrossEntropy } from '../src/model/ops';
 import {
-  B, K, assertDirectionalGradient, inTidy, lossAndGrads, maxAbsDiff, parts, snapshot, stepOf, tinyBatch, tinyConfig, tinyModel,
+  B, FORCE_LAMBDA, K, assertDirectionalGradient, inTidy, lossAndGrads, maxAbsDiff, parts, snapshot, stepOf, tinyBatch, tinyConfig, tinyModel, trainSteps,
 } from './methods-util';
 
 before(async () => {
@@ -44,8 +42,8 @@ test('neutreno with λ = 0 equals the baseline forward; λ > 0 changes it', () =
   const model = tinyModel();
   const { x } = tinyBatch();
   const plain = model.forward(x, { training: false }).dataSync();
-  const zero = model.forward(x, { training: false, hooks: neutrenoHooks(0) }).dataSync();
-  const on = model.forward(x, { training: false, hooks: neutrenoHooks(0.6) }).dataSync();
+  const zero = model.forward(x, { training: false, hooks: neutrenoHooks(toolkit, 0) }).dataSync();
+  const on = model.forward(x, { training: false, hooks: neutrenoHooks(toolkit, 0.6) }).dataSync();
   assert.deepEqual(zero, plain);
   assert.ok(maxAbsDiff(on, plain) > 1e-4);
   // the part is a network change: it reaches evaluation through `network`, and training through beginStep
@@ -54,25 +52,6 @@ test('neutreno with λ = 0 equals the baseline forward; λ > 0 changes it', () =
   assert.deepEqual(model.forward(x, { training: false, hooks: p.network }).dataSync(), on);
   model.dispose();
 });
-
-/** Run `n` full steps (gradient + base optimizer) and return the weights. */
-function trainSteps(ps: MethodPart[], n: number, optimizer: 'adamw' | 'sgd'): Float32Array[] {
-  const model = tinyModel();
-  const opt = createOptimizer(resolveTrain({ optimizer }), model.variables);
-  const { x, labels } = tinyBatch();
-  for (let s = 0; s < n; s++) {
-    inTidy(() => {
-      const { lossFn } = stepOf(model, ps, x, labels, 100 + s);
-      const gp = ps.find((p) => p.gradient)?.gradient;
-      const { grads } = gp ? gp.gradients(lossFn, model.variables) : tf.variableGrads(() => lossFn().loss, model.variables);
-      opt.apply(grads, 0.01);
-    });
-  }
-  const w = snapshot(model.variables);
-  opt.dispose();
-  model.dispose();
-  return w;
-}
 
 test('sam with ρ = 0 is the base optimizer; gmix with ρ = 0 is mixup', () => {
   for (const optimizer of ['adamw', 'sgd'] as const) {
@@ -275,7 +254,7 @@ test('neutreno: later layers send gradient into block 0\'s value weights through
   assert.ok(wv0, 'block0/v/w exists');
   const stop = tf.customGrad(((t: tf.Tensor) => ({ value: tf.clone(t), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)] })) as unknown as Parameters<typeof tf.customGrad>[0]) as (t: tf.Tensor) => tf.Tensor;
   const grad = (detach: boolean) => inTidy(() => {
-    const hooks = neutrenoHooks(0.6);
+    const hooks = neutrenoHooks(toolkit, 0.6);
     const att = hooks.attention!;
     const h = detach ? { attention: (a: Parameters<typeof att>[0]) => att(a.layer === 0 ? { ...a, v: stop(a.v) as tf.Tensor3D } : a) } : hooks;
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), K).toFloat() as tf.Tensor2D;
@@ -327,7 +306,7 @@ test('AMPLIFY max-beta λ rule matches the official code\'s distribution (max of
 });
 
 test('the two forms of row mixing (gather + lerp, and the M·h product used on wasm) agree in value and gradient', async () => {
-  const { mixRowsGather, mixRowsMatmul } = await import('../src/methods/mixup');
+  const { mixRowsGather, mixRowsMatmul } = toolkit;
   const rng = new Rng(3);
   const d = { lambda: 0.35, perm: rng.permutation(5) };
   const h = tf.variable(tf.tensor(new Float32Array(5 * 3 * 4).map(() => rng.normal()), [5, 3, 4]));

@@ -11,7 +11,7 @@ import type { BackendName, ResolvedModel, ResolvedTransformer } from '../src/cor
 import { resolveTrain } from '../src/config/resolve';
 import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
-import { methodInfo, methodNames } from '../src/methods/catalog';
+import { methodInfo, methodNames } from '../src/methods/index';
 import { instantiateMethod } from '../src/methods/registry';
 import { createOptimizer } from '../src/train/optimizers';
 import { beginStep, makeStepLoss, plainGradients } from '../src/train/step';

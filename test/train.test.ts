@@ -5,7 +5,9 @@ import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
 import type { ResolvedTrain, ResolvedTransformer } from '../src/core/experiment';
 import type { Dataset } from '../src/data/dataset';
-import { drawMix, mixup } from '../src/methods/mixup';
+import { drawMix } from '../src/methods/draws';
+import mixup from '../src/methods/mixup';
+import * as toolkit from '../src/methods/toolkit';
 import { oneHot } from '../src/model/ops';
 import { classificationMetrics } from '../src/train/metrics';
 import { createOptimizer, decays } from '../src/train/optimizers';
@@ -16,14 +18,14 @@ import { Rng } from '../src/util/rng';
 import { resolveModel } from '../src/config/resolve';
 import { useBackend } from './helpers';
 
-const ENV = { model: resolveModel(undefined) };
+const ENV = { model: resolveModel(undefined), tk: toolkit };
 
 before(() => useBackend('cpu'));
 
 const ctx = (rng: Rng, batchSize: number) => ({ rng, numClasses: 3, batchSize, epoch: 1, step: 0, modality: 'image' as const, shape: [2] });
 
 test('mixup mixes inputs and targets with the same permutation and λ', () => {
-  const part = mixup({ alpha: 1 }, ENV);
+  const part = mixup.create({ alpha: 1 }, ENV);
   const step = part.beginStep!(ctx(new Rng(5), 4));
   const { lambda, perm } = step.info as { lambda: number; perm: Int32Array };
   assert.ok(lambda > 0 && lambda < 1);
@@ -47,7 +49,7 @@ test('mixup mixes inputs and targets with the same permutation and λ', () => {
 });
 
 test('mixup with α = 0 leaves the batch unchanged (λ = 1)', () => {
-  const step = mixup({ alpha: 0 }, ENV).beginStep!(ctx(new Rng(1), 4));
+  const step = mixup.create({ alpha: 0 }, ENV).beginStep!(ctx(new Rng(1), 4));
   assert.equal((step.info as { lambda: number }).lambda, 1);
   const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
   const y = oneHot(Int32Array.from([0, 1, 2, 1]), 3);

@@ -11,7 +11,7 @@ import { ConfigError, type Issue } from '../errors';
 import { builtinDataset, builtinDatasetNames } from '../data/catalog';
 import { checkDatasetEntry, modalityOf } from '../data/spec';
 import { checkNoise } from '../data/noise';
-import { methodInfo } from '../methods/catalog';
+import { methodInfo } from '../methods/index';
 import { issueAt, keyIssue, type SourceMap } from './locate';
 import { resolveMethods } from './methods';
 import { resolveDatasetEntry, resolveEnsemble, resolveExperiment, resolveModel, resolveNoise } from './resolve';

@@ -8,7 +8,8 @@
  */
 import type { z } from 'zod';
 import type { Issue } from '../errors';
-import { methodInfo, methodNames, type MethodInfo } from '../methods/catalog';
+import type { MethodModule } from '../methods/define';
+import { methodInfo, methodNames } from '../methods/index';
 import { issueAt, keyIssue, type SourceMap } from './locate';
 import type { ResolvedMethod, ResolvedMethodPart } from '../core/experiment';
 
@@ -74,7 +75,7 @@ export function resolveMethods(
     }
 
     const resolvedParts: ResolvedMethodPart[] = [];
-    const infos: MethodInfo[] = [];
+    const infos: MethodModule[] = [];
     for (const part of parts) {
       const info = methodInfo(part.method);
       if (!info) {
@@ -82,7 +83,7 @@ export function resolveMethods(
         continue;
       }
       if (!isPlainObject(part.options)) {
-        issues.push(issueAt(src, part.path, `options of ${part.method} must be a map, e.g. {${info.optionDocs[0]?.name ?? 'key'}: ...}`));
+        issues.push(issueAt(src, part.path, `options of ${part.method} must be a map, e.g. {${optionNames(info)[0] ?? 'key'}: ...}`));
         continue;
       }
       const parsed = info.options.safeParse(part.options);
@@ -90,7 +91,7 @@ export function resolveMethods(
         for (const zi of parsed.error.issues) issues.push(optionIssue(src, part.path, zi, info));
         continue;
       }
-      resolvedParts.push({ method: part.method, options: parsed.data as Record<string, unknown> });
+      resolvedParts.push({ method: part.method, options: parsed.data });
       infos.push(info);
     }
     if (resolvedParts.length !== parts.length) return;
@@ -119,10 +120,14 @@ export function resolveMethods(
   return { methods, entryIndex, issues };
 }
 
-function optionIssue(src: SourceMap, base: (string | number)[], zi: z.core.$ZodIssue, info: MethodInfo): Issue {
+function optionNames(info: MethodModule): string[] {
+  return Object.keys(info.options.shape);
+}
+
+function optionIssue(src: SourceMap, base: (string | number)[], zi: z.core.$ZodIssue, info: MethodModule): Issue {
   if (zi.code === 'unrecognized_keys') {
-    const known = info.optionDocs.map((o) => o.name);
-    const keys = (zi as { keys: string[] }).keys;
+    const known = optionNames(info);
+    const keys = zi.keys;
     const hint = known.length ? `options of ${info.name}: ${known.join(', ')}` : `${info.name} takes no options`;
     return keyIssue(src, base, keys[0], `unknown option "${keys.join('", "')}" for ${info.name}; ${hint}`);
   }

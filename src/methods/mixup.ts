@@ -1,77 +1,39 @@
 /**
- * Mixup (Zhang et al., ICLR 2018): x̃ = λx + (1−λ)x[π], ỹ = λy + (1−λ)y[π], one λ ~ Beta(α, α) and one π per batch,
- * loss = soft-target cross-entropy. α = 0 gives λ = 1 (no mixing), as in the official code.
+ * Mixup (Zhang et al., ICLR 2018; official code facebookresearch/mixup-cifar10): x̃ = λx + (1−λ)x[π],
+ * ỹ = λy + (1−λ)y[π], one λ ~ Beta(α, α) and one π per batch, loss = soft-target cross-entropy (equal to the
+ * official λ-weighted pair of losses because cross-entropy is linear in the target). α = 0 gives λ = 1 (no
+ * mixing), as in the official code.
  */
-import * as tf from '../tf';
-import { lerp, permuteRows } from '../model/ops';
-import type { Rng } from '../util/rng';
-import { forcedLambda, type MethodPart, type PartFactory, type PartStep } from './types';
-
-export interface MixDraw {
-  lambda: number;
-  perm: Int32Array;
-}
-
-/** λ ~ Beta(α, α) (λ = 1 when α = 0) and a uniformly random permutation of the batch. */
-export function drawMix(rng: Rng, alpha: number, batchSize: number, force?: number): MixDraw {
-  const drawn = alpha > 0 ? rng.beta(alpha, alpha) : 1;
-  return { lambda: force ?? drawn, perm: rng.permutation(batchSize) };
-}
-
-/** λ·t + (1−λ)·t[π] by a gather (permuteRows) and an interpolation: the cheap form on the cpu and tensorflow backends. */
-export function mixRowsGather<T extends tf.Tensor>(t: T, d: MixDraw): T {
-  return lerp(t, permuteRows(t, d.perm), d.lambda);
-}
-
-/** M = λI + (1−λ)P_π as a [B, B] row-major matrix, or its transpose. */
-function mixingMatrix(d: MixDraw, transpose: boolean): tf.Tensor2D {
-  const B = d.perm.length;
-  const m = new Float32Array(B * B);
-  for (let i = 0; i < B; i++) {
-    const j = d.perm[i];
-    m[i * B + i] += d.lambda;
-    m[transpose ? j * B + i : i * B + j] += 1 - d.lambda;
-  }
-  return tf.tensor2d(m, [B, B]);
-}
-
-/**
- * λ·t + (1−λ)·t[π] as one product M·t with M = λI + (1−λ)P_π, and gradient Mᵀ·dy: on wasm two 2-D matmuls on the
- * XNNPACK fast path replace gather + interpolation forward and backward (≈3× less time for a [64, 16, 64] hidden
- * state). The operands are copied before the reshape because wasm caches its matmul operator by the right
- * operand's data id, which a reshape keeps (a gradient reused under another shape would abort). Index/matrix
- * tensors are made inside the forward and gradient functions (tensors captured from outside would be disposed by
- * variableGrads' tidy before the gradient runs).
- */
-export function mixRowsMatmul<T extends tf.Tensor>(t: T, d: MixDraw): T {
-  const B = t.shape[0];
-  const n = t.size / B;
-  const op = tf.customGrad(((x: tf.Tensor) => ({
-    value: tf.matMul(mixingMatrix(d, false), tf.mul(x, 1).reshape([B, n]) as tf.Tensor2D).reshape(x.shape),
-    gradFunc: (dy: tf.Tensor) => [tf.matMul(mixingMatrix(d, true), tf.mul(dy, 1).reshape([B, n]) as tf.Tensor2D).reshape(dy.shape)],
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(t) as T;
-}
-
-/** Rows mixed with their partners: λ·t + (1−λ)·t[π] along axis 0 (t unchanged when λ = 1). */
-export function mixRows<T extends tf.Tensor>(t: T, d: MixDraw): T {
-  if (d.lambda === 1) return t;
-  return tf.getBackend() === 'wasm' ? mixRowsMatmul(t, d) : mixRowsGather(t, d);
-}
+import { z } from 'zod';
+import { defineMethod } from './define';
+import { drawMix, type MixDraw } from './draws';
+import { mixingAlpha } from './options';
+import type { PartStep, Toolkit } from './types';
 
 /** The input-mixup step of one draw (shared by mixup and the G-Mix family). */
-export function mixupStep(d: MixDraw): PartStep {
+export function mixupStep(tk: Toolkit, d: MixDraw): PartStep {
   return {
     info: { lambda: d.lambda, perm: d.perm },
-    batch: (x, y) => ({ x: mixRows(x, d), y: mixRows(y, d) }),
+    batch: (x, y) => ({ x: tk.mixRows(x, d), y: tk.mixRows(y, d) }),
   };
 }
 
-export const mixup: PartFactory = (options): MethodPart => {
-  const alpha = options.alpha as number;
-  const force = forcedLambda(options);
-  return {
+export default defineMethod({
+  name: 'mixup',
+  summary: 'convex combinations of input pairs and of their one-hot targets, one λ ~ Beta(α, α) and one permutation per batch',
+  family: 'static linear',
+  kinds: ['mixing'],
+  actsOn: 'model input (after normalisation); targets with the same permutation and λ',
+  models: ['transformer', 'mlp'],
+  modalities: ['image', 'tabular'],
+  cost: { text: '≈1× (one interpolation per batch)', measured: 1.01 },
+  paper: 'Zhang, Cisse, Dauphin, Lopez-Paz, "mixup: Beyond Empirical Risk Minimization", ICLR 2018 (arXiv 1710.09412)',
+  options: z.strictObject({
+    alpha: mixingAlpha(1, 'Beta(α, α) concentration; α = 0 gives λ = 1 (plain training), as in the official code'),
+  }),
+  limit: { options: { alpha: 0 }, why: 'α = 0 gives λ = 1: the batch is not mixed' },
+  create: ({ alpha }, { tk, forceLambda }) => ({
     name: 'mixup',
-    beginStep: (ctx) => mixupStep(drawMix(ctx.rng, alpha, ctx.batchSize, force)),
-  };
-};
+    beginStep: (ctx) => mixupStep(tk, drawMix(ctx.rng, alpha, ctx.batchSize, forceLambda)),
+  }),
+});

@@ -6,11 +6,14 @@
  *
  * NeuTRENO changes the network, not the data: it is a `network` hook and so also applies at evaluation.
  */
-import * as tf from '../tf';
+import { z } from 'zod';
+import type * as tf from '../tf';
 import type { ForwardHooks } from '../model/types';
-import type { MethodPart, PartFactory } from './types';
+import { defineMethod } from './define';
+import type { Toolkit } from './types';
 
-export function neutrenoHooks(lambda: number): ForwardHooks {
+export function neutrenoHooks(tk: Toolkit, lambda: number): ForwardHooks {
+  const { tf } = tk;
   let v0: tf.Tensor3D | null = null;
   return {
     attention(args) {
@@ -24,7 +27,21 @@ export function neutrenoHooks(lambda: number): ForwardHooks {
   };
 }
 
-export const neutreno: PartFactory = (options): MethodPart => ({
+export default defineMethod({
   name: 'neutreno',
-  network: neutrenoHooks(options.lambda as number),
+  summary: 'attention with a return-to-origin term: per head U = softmax(QKᵀ/√d)Vˡ + λ(V⁰ − Vˡ) in layers ≥ 1',
+  family: 'attention regularisation',
+  kinds: ['attention'],
+  actsOn: 'the per-head attention output before the output projection, in every layer after the first (training and evaluation: it is part of the network)',
+  models: ['transformer'],
+  modalities: ['image', 'tabular', 'text'],
+  cost: { text: '≈1× (one elementwise op per layer)', measured: 1.04 },
+  paper: 'Nguyen, Nguyen, Baraniuk, "Mitigating Over-smoothing in Transformers via Regularized Nonlocal Functionals", NeurIPS 2023 (arXiv 2312.00751)',
+  notes: 'V⁰ is block 0\'s value tensor and is not detached (later layers train block 0\'s W_V). Unlike the mixing methods it also applies at evaluation.',
+  options: z.strictObject({
+    lambda: z.number().min(0, 'lambda must be >= 0').default(0.6)
+      .describe('weight of the fidelity term (0.6 DeiT/Segmenter, 0.4 WikiText-103 in the official code); 0 is softmax attention'),
+  }),
+  limit: { options: { lambda: 0 }, why: 'λ = 0 adds a zero term: softmax attention' },
+  create: ({ lambda }, { tk }) => ({ name: 'neutreno', network: neutrenoHooks(tk, lambda) }),
 });

@@ -5,9 +5,13 @@
  *   2. the gradient at w + ε̂; w restored exactly (the saved tensors, not w + ε̂ − ε̂);
  *   3. the base optimizer (the run's adamw/adam/sgd) steps with that gradient.
  * The logged loss is the first pass's loss at w. Both passes see the same batch, λ and π (drawn once per step).
+ * The two passes are shared with the G-Mix family (gmix.ts, split-sam.ts).
  */
-import * as tf from '../tf';
-import type { GradientPart, GradientResult, MethodPart, PartFactory, StepLoss } from './types';
+import { z } from 'zod';
+import type * as tf from '../tf';
+import { defineMethod } from './define';
+import { samOptionShape } from './options';
+import type { GradientPart, StepLoss, Toolkit } from './types';
 
 export interface SamOptions {
   rho: number;
@@ -15,7 +19,7 @@ export interface SamOptions {
 }
 
 /** ε̂ per variable name (only for variables that have a gradient). */
-export function samPerturbation(grads: tf.NamedTensorMap, variables: tf.Variable[], opts: SamOptions): tf.NamedTensorMap {
+function samPerturbation({ tf }: Toolkit, grads: tf.NamedTensorMap, variables: tf.Variable[], opts: SamOptions): tf.NamedTensorMap {
   const present = variables.filter((v) => grads[v.name]);
   const scaled = present.map((v) => (opts.adaptive ? tf.mul(tf.abs(v), grads[v.name]) : grads[v.name]));
   const norm = tf.sqrt(tf.addN(scaled.map((t) => tf.sum(tf.mul(t, t)))));
@@ -32,7 +36,7 @@ export function samPerturbation(grads: tf.NamedTensorMap, variables: tf.Variable
  * Runs `second` with the variables moved to w + ε̂ and restores them afterwards (also on error). Returns what
  * `second` returns.
  */
-export function atPerturbed<R>(variables: tf.Variable[], eps: tf.NamedTensorMap, second: () => R): R {
+function atPerturbed<R>({ tf }: Toolkit, variables: tf.Variable[], eps: tf.NamedTensorMap, second: () => R): R {
   const saved = new Map<tf.Variable, tf.Tensor>();
   try {
     for (const v of variables) {
@@ -62,11 +66,13 @@ export interface SamPasses<R> {
  * and G-Mix, of the partitioned loss for BG-/DG-Mix), given the first pass's per-example losses.
  */
 export function samPasses<R>(
+  tk: Toolkit,
   lossFn: StepLoss,
   variables: tf.Variable[],
   opts: SamOptions,
   second: (firstPerExample: tf.Tensor1D) => R,
 ): SamPasses<R> {
+  const { tf } = tk;
   let perExample: tf.Tensor1D | null = null;
   const first = tf.variableGrads(() => {
     const r = lossFn();
@@ -75,8 +81,8 @@ export function samPasses<R>(
   }, variables);
   const kept = perExample as unknown as tf.Tensor1D;
   try {
-    const eps = samPerturbation(first.grads, variables, opts);
-    const out = atPerturbed(variables, eps, () => second(kept));
+    const eps = samPerturbation(tk, first.grads, variables, opts);
+    const out = atPerturbed(tk, variables, eps, () => second(kept));
     // Hand the kept tensor back to the enclosing scope (tidy) by copying it.
     return { loss: first.value, perExample: tf.clone(kept), second: out };
   } finally {
@@ -84,16 +90,28 @@ export function samPasses<R>(
   }
 }
 
-export function samGradient(opts: SamOptions): GradientPart {
+/** SAM's gradient rule: the gradient of the same loss at w + ε̂. */
+export function samGradient(tk: Toolkit, opts: SamOptions): GradientPart {
   return {
-    gradients(lossFn, variables): GradientResult {
-      const r = samPasses(lossFn, variables, opts, () => tf.variableGrads(() => lossFn().loss, variables).grads);
+    gradients(lossFn, variables) {
+      const r = samPasses(tk, lossFn, variables, opts, () => tk.tf.variableGrads(() => lossFn().loss, variables).grads);
       return { loss: r.loss, grads: r.second };
     },
   };
 }
 
-export const sam: PartFactory = (options): MethodPart => ({
+export default defineMethod({
   name: 'sam',
-  gradient: samGradient({ rho: options.rho as number, adaptive: options.adaptive as boolean }),
+  summary: 'sharpness-aware minimisation: gradient at w + ρ·g/‖g‖, then the base optimizer steps from w',
+  family: 'optimizer/flatness',
+  kinds: ['optimizer'],
+  actsOn: 'the gradient of each step (two forward/backward passes); the base optimizer is train.optimizer',
+  models: ['transformer', 'mlp'],
+  modalities: ['image', 'tabular', 'text'],
+  cost: { text: '≈2× (two passes)', measured: 1.94 },
+  paper: 'Foret, Kleiner, Mobahi, Neyshabur, "Sharpness-Aware Minimization for Efficiently Improving Generalization", ICLR 2021 (arXiv 2010.01412); ASAM: Kwon et al., ICML 2021 (arXiv 2102.11600)',
+  notes: 'The norm runs over all parameters jointly; the logged loss is the first pass\'s; weights are restored exactly before the step.',
+  options: z.strictObject(samOptionShape),
+  limit: { options: { rho: 0 }, why: 'ρ = 0 gives ε̂ = 0: the second gradient is the first' },
+  create: (opts, { tk }) => ({ name: 'sam', gradient: samGradient(tk, opts) }),
 });

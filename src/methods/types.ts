@@ -1,19 +1,25 @@
 /**
- * The method seam. A method is a list of parts; each part may contribute, per training step:
- *   - targets: a transform of the soft targets (label smoothing), applied first;
- *   - batch:   a transform of inputs and targets together (mixup, cutmix; hidden-state mixers mix only targets);
- *   - hooks:   forward hooks inside the network (hidden-state mixing, attention variants);
- *   - loss:    how per-example losses become the scalar to minimise (default: mean);
+ * The step seam between the training loop and the methods. A run's method is a list of parts; each part may
+ * contribute, per training step:
+ *   - targets:   a transform of the soft targets (label smoothing), applied first;
+ *   - batch:     a transform of inputs and targets together (mixup, cutmix; hidden-state mixers mix only targets);
+ *   - hooks:     forward hooks inside the network (hidden-state mixing, attention variants);
  *   - gradients: how the step's gradient is computed (SAM's two passes; default: one backward pass).
  * A part may also change the network itself (`network` hooks, NeuTRENO): those apply in training and in evaluation,
  * unlike the per-step hooks, which never reach evaluation.
- * Per-step randomness (λ, π, layer) is drawn on the host in `beginStep`, once per step, so every pass of a
- * two-pass optimizer sees the same λ and π. The training loop never changes for a new method.
+ * Per-step randomness (λ, π, layer, box) is drawn on the host in `beginStep`, once per step (src/methods/draws.ts),
+ * so every pass of a two-pass optimizer sees the same λ and π. The training loop never changes for a new method.
+ *
+ * Types only: this file loads nothing at run time.
  */
 import type * as tf from '../tf';
-import type { ResolvedModel } from '../core/experiment';
+import type { Modality, ResolvedModel } from '../core/experiment';
 import type { Rng } from '../util/rng';
 import type { ForwardHooks } from '../model/types';
+import type * as ToolkitModule from './toolkit';
+
+/** The tfjs side handed to a method's `create` (src/methods/toolkit.ts): `tf` itself and the shared tensor ops. */
+export type Toolkit = typeof ToolkitModule;
 
 export interface StepContext {
   rng: Rng;
@@ -21,15 +27,9 @@ export interface StepContext {
   batchSize: number;
   epoch: number;
   step: number;
-  modality: 'image' | 'tabular' | 'text';
+  modality: Modality;
   /** Shape of one example. */
   shape: number[];
-}
-
-export interface LossParts {
-  /** [B] per-example soft-target cross-entropy. */
-  perExample: tf.Tensor1D;
-  logits: tf.Tensor2D;
 }
 
 /** What one part does in one step (closures over the step's random draws). */
@@ -37,8 +37,6 @@ export interface PartStep {
   targets?(y: tf.Tensor2D): tf.Tensor2D;
   batch?(x: tf.Tensor, y: tf.Tensor2D): { x: tf.Tensor; y: tf.Tensor2D };
   hooks?: ForwardHooks;
-  /** Reduce per-example losses to the training loss. */
-  loss?(parts: LossParts): tf.Scalar;
   /** Facts about the step for tests and logs (λ, π, layer, box). */
   info?: Record<string, unknown>;
 }
@@ -86,22 +84,14 @@ export interface MethodPart {
   network?: ForwardHooks;
 }
 
-/** What a part may know about the run when it is built. */
+/** What a part may know and use when it is built for a run. */
 export interface PartEnv {
   model: ResolvedModel;
-}
-
-export type PartFactory = (options: Record<string, unknown>, env: PartEnv) => MethodPart;
-
-/**
- * Test-only option key: a number in [0, 1] that replaces the drawn λ of a mixing part. It is not in any option
- * schema (the schemas are strict), so a config file cannot set it; tests pass it to a factory directly.
- */
-export const FORCE_LAMBDA = '__forceLambda';
-
-export function forcedLambda(options: Record<string, unknown>): number | undefined {
-  const v = options[FORCE_LAMBDA];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${FORCE_LAMBDA} must be a number in [0, 1]`);
-  return v;
+  /** The only way method code reaches tfjs; loading it is the registry's job, never the method file's. */
+  tk: Toolkit;
+  /**
+   * Test-only: a number in [0, 1] that replaces the drawn λ of a mixing part (the random stream is consumed as
+   * usual). No option schema has it, so no config can set it.
+   */
+  forceLambda?: number;
 }

@@ -9,7 +9,7 @@
  * noise, on "the" accuracy statistic (report.metric): the delta of means, the number of seed-matched pairs, a paired
  * t-test and an exact Wilcoxon signed-rank p-value, and the rank within the group (1 = highest).
  */
-import { blockKey, cellOf, keyOfCell, pairKey } from '../core/cell';
+import { blockKey, cellOf, keyOfCell, pairKey, type Cell as CellLabels } from '../core/cell';
 import type { ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
 import { accuracyOf, extraValues, isOk, lastLayerCosine, noiseInfo } from './fields';
@@ -44,15 +44,27 @@ export interface Group {
   runs: RunRecord[];
 }
 
+/** Each record's cell and keys, computed once per record object (records do not change once read). */
+const cells = new WeakMap<RunRecord, { cell: CellLabels; key: string; block: string }>();
+
+function cellOfRecord(r: RunRecord): { cell: CellLabels; key: string; block: string } {
+  let c = cells.get(r);
+  if (!c) {
+    const cell = cellOf(r.spec);
+    c = { cell, key: keyOfCell(cell), block: blockKey(cell) };
+    cells.set(r, c);
+  }
+  return c;
+}
+
 /** Group records by cell in first-appearance order (the plan's order). */
 export function groupRecords(records: RunRecord[]): Group[] {
   const groups = new Map<string, Group>();
   for (const r of records) {
-    const c = cellOf(r.spec);
-    const key = keyOfCell(c);
+    const { cell, key, block } = cellOfRecord(r);
     let g = groups.get(key);
     if (!g) {
-      g = { key, block: blockKey(c), ...c, runs: [] };
+      g = { key, block, ...cell, runs: [] };
       groups.set(key, g);
     }
     g.runs.push(r);

@@ -32,7 +32,6 @@ export interface StepInputs {
 /** The loss of one step at the current weights, with every part applied (callable more than once). */
 export function makeStepLoss(model: Model, parts: PartStep[], batch: StepInputs, nextSeed: () => number): StepLoss {
   const hooks = composeHooks(parts);
-  const reducer = parts.find((p) => p.loss);
   const plainTargets = (): tf.Tensor2D => {
     let y = batch.y;
     for (const p of parts) if (p.targets) y = p.targets(y);
@@ -48,8 +47,7 @@ export function makeStepLoss(model: Model, parts: PartStep[], batch: StepInputs,
     const { x, y } = mixedBatch(plainTargets());
     const logits = model.forward(x, { training: true, hooks, nextSeed });
     const perExample = softCrossEntropy(logits, y);
-    const loss = reducer?.loss ? reducer.loss({ perExample, logits }) : (tf.mean(perExample) as tf.Scalar);
-    return { loss, perExample };
+    return { loss: tf.mean(perExample) as tf.Scalar, perExample };
   };
   const pair = (): PairedLosses => {
     if (hooks?.hidden) throw new Error('paired mixed/plain losses need input-level mixing; a hidden-state hook cannot act on half a batch');
