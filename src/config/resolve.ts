@@ -174,6 +174,7 @@ export function resolveReport(report?: ReportFile, claims?: ClaimFile[]): Report
         noise: c.noise,
         dataset: c.dataset,
         margin: c.margin ?? 0,
+        ...('better' in c && c.effect !== undefined ? { effect: c.effect } : {}),
         note: c.note,
       };
     }),

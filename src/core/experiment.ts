@@ -197,6 +197,8 @@ export const ClaimSchema = z.strictObject({
   /** A dataset label as shown in the tables; absent: every dataset. */
   dataset: z.string().optional(),
   margin: z.number().min(0),
+  /** better: the improvement the paper reports (metric units), for the power check of a claim that does not hold. */
+  effect: z.number().gt(0).optional(),
   note: z.string().optional(),
 });
 export type Claim = z.infer<typeof ClaimSchema>;
