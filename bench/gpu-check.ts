@@ -1,13 +1,14 @@
 /**
  * `npm run gpu-check`: what the first machine with a GPU should run. It
  *   1. prints the WebGPU adapter Dawn finds (and stops, exit 2, when there is none);
- *   2. checks one training step of every method on webgpu against wasm (loss, gradients, weights after AdamW;
- *      test/step-check.ts, the tolerance of test/webgpu.test.ts), and that steps reaching tfjs-webgpu's atomic
- *      kernels repeat bit for bit;
+ *   2. runs the golden step fixtures on webgpu against the PyTorch twin's numbers (test/golden-check.ts: every
+ *      catalogue method, the tolerance of the wasm and cpu backends); checks one training step of every method on
+ *      webgpu against wasm (loss, gradients, weights after AdamW; test/step-check.ts, the tolerance of
+ *      test/webgpu.test.ts), and that steps reaching tfjs-webgpu's atomic kernels repeat bit for bit;
  *   3. measures training and evaluation throughput of workloads A and B (bench/workloads.ts) on webgpu, on webgpu with
  *      tfjs's own matmul choice (split-K allowed: faster on some shapes, not bit-reproducible), on wasm, and on
  *      tfjs-node-gpu where it loads, interleaved round by round, each in a fresh process;
- *   4. writes everything to a JSON file (default gpu-check.json) and exits 1 if a step check failed.
+ *   4. writes everything to a JSON file (default gpu-check.json) and exits 1 if a golden or step check failed.
  *
  *   npm run gpu-check -- [--out FILE] [--workloads A,B] [--rounds 2] [--steps N] [--windows 3]
  *                        [--contenders webgpu,webgpu-tfjs-matmul,wasm,tensorflow-gpu] [--software]
@@ -122,6 +123,21 @@ interface StepOutput {
   error?: string;
 }
 
+async function goldenChecks(): Promise<{ ok: boolean; tolerance: unknown; results: unknown }> {
+  const { GOLDEN_TOLERANCE } = await import('../test/golden-util');
+  console.log('golden fixtures: one step of every golden case on webgpu against the PyTorch twin ...');
+  const out = await runJson<import('../test/golden-check').GoldenCheckOutput>([join(__dirname, '..', 'test', 'golden-check.js'), 'webgpu']);
+  if ('error' in out || !out.results) {
+    console.log(`  could not run (${out.error})`);
+    return { ok: false, tolerance: GOLDEN_TOLERANCE, results: out };
+  }
+  for (const r of out.results) {
+    const worst = r.worst ? `worst: ${r.worst.what} ${r.worst.rel.toExponential(2)}` : '';
+    console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.case.padEnd(36)} ${worst}${r.error ? `\n       ${r.error.split('\n').join('\n       ')}` : ''}`);
+  }
+  return { ok: out.results.every((r) => r.ok), tolerance: GOLDEN_TOLERANCE, results: out.results };
+}
+
 async function stepChecks(): Promise<{ ok: boolean; agreement: unknown; determinism: unknown }> {
   const { compareStep, firstBitDifference } = await import('../test/step-check');
   const script = join(__dirname, '..', 'test', 'step-check.js');
@@ -182,6 +198,7 @@ async function parent(args: string[]): Promise<number> {
     cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGb: os.totalmem() / 2 ** 30,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, loadavgStart: os.loadavg(),
   };
+  const golden = await goldenChecks();
   const checks = await stepChecks();
 
   const measurements: Measurement[] = [];
@@ -214,12 +231,12 @@ async function parent(args: string[]): Promise<number> {
   }
   const doc = {
     finished: new Date().toISOString(), adapter: probe.adapter, machine: { ...machine, loadavgEnd: os.loadavg() },
-    stepChecks: { tolerance: TOLERANCE, ...checks }, workloads: WORKLOADS.filter((w) => workloads.includes(w.id)).map((w) => ({ id: w.id, description: w.description })),
+    golden, stepChecks: { tolerance: TOLERANCE, ...checks }, workloads: WORKLOADS.filter((w) => workloads.includes(w.id)).map((w) => ({ id: w.id, description: w.description })),
     rows, raw: measurements,
   };
   writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
-  console.log(`\nstep checks: ${checks.ok ? 'passed' : 'FAILED'}; JSON: ${out}`);
-  return checks.ok ? 0 : 1;
+  console.log(`\ngolden fixtures: ${golden.ok ? 'passed' : 'FAILED'}; step checks: ${checks.ok ? 'passed' : 'FAILED'}; JSON: ${out}`);
+  return golden.ok && checks.ok ? 0 : 1;
 }
 
 async function main(): Promise<void> {

@@ -3,8 +3,10 @@
  * .ci/setup-chromium.sh, which exports MIXBENCH_SWIFTSHADER_LIB and MIXBENCH_SWIFTSHADER_ICD):
  *   - `auto` sees the software adapter, says so in its one line, and picks wasm; `--backend webgpu` without any
  *     adapter exits 2 naming what to install;
+ *   - the golden step fixtures (test/golden/steps: every catalogue method on every modality and model it takes)
+ *     agree with the PyTorch twin to the tolerance the wasm and cpu backends meet (test/golden-util.ts);
  *   - one training step of every method (and the text, tabular, CLS/dropout and MLP paths) agrees with wasm: loss,
- *     every gradient and every weight after AdamW, to the tolerance below;
+ *     every gradient and every weight after AdamW, to the tolerance below, and leaves no tensor behind;
  *   - steps that reach tfjs-backend-webgpu's atomic kernels give the same bits twice;
  *   - `mixbench run --backend webgpu` trains a tiny config whose records name webgpu and the SwiftShader adapter and
  *     whose runs.csv says webgpu, and a second run of it gives the same numbers bit for bit.
@@ -23,6 +25,9 @@ import { join } from 'node:path';
 import { probeAdapter, softwareVulkanEnv, type AdapterInfo } from '../src/backends/adapter';
 import type { BackendInfo } from '../src/backend';
 import type { RunRecord } from '../src/core/record';
+import type { GoldenCheckOutput } from './golden-check';
+import { loadGoldenCases } from './golden-util';
+import { methodNames } from '../src/methods/index';
 import { compareStep, firstBitDifference, relativeDifference, type StepResult, type Tolerance } from './step-check';
 import { CLI, tempDir } from './helpers';
 
@@ -133,6 +138,24 @@ test('auto sees the SwiftShader adapter, says why it does not use it, and picks 
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /cannot load backend "webgpu": Dawn found no WebGPU adapter/);
   assert.match(r.stderr, /Vulkan \(Linux\), Metal \(macOS\) or D3D12 \(Windows\)/);
+});
+
+test('golden step fixtures of every method agree with the PyTorch twin on webgpu', async (t) => {
+  const env = await envOrSkip(t);
+  if (!env) return;
+  const t0 = performance.now();
+  const out = await runJson<GoldenCheckOutput>([join(__dirname, 'golden-check.js'), 'webgpu'], env);
+  assert.ok(out.results, `golden check on webgpu: ${out.error}`);
+  assert.equal(out.backend, 'webgpu');
+  assert.equal((out.adapter as AdapterInfo | null)?.architecture, 'swiftshader');
+  // Every fixture ran, so every catalogue method (test/golden.test.ts holds the fixtures to that) was checked here.
+  assert.deepEqual(out.results.map((r) => r.case), loadGoldenCases().map((c) => c.fixture.case));
+  const checked = new Set(out.results.flatMap((r) => r.methods));
+  for (const m of methodNames()) assert.ok(checked.has(m), `method ${m} has a golden fixture that ran on webgpu`);
+  const failed = out.results.filter((r) => !r.ok).map((r) => r.error);
+  const slowest = [...out.results].sort((a, b) => b.seconds - a.seconds).slice(0, 3);
+  t.diagnostic(`${out.results.length} fixtures on SwiftShader in ${((performance.now() - t0) / 1000).toFixed(0)} s wall (slowest: ${slowest.map((r) => `${r.case} ${r.seconds.toFixed(1)} s`).join(', ')})`);
+  assert.deepEqual(failed, []);
 });
 
 test('webgpu agrees with wasm on one training step of every method: loss, gradients, updated weights', async (t) => {
