@@ -2,7 +2,8 @@
  * The webgpu backend on SwiftShader, the software Vulkan driver in Debian's chromium package (CI installs it with
  * .ci/setup-chromium.sh, which exports MIXBENCH_SWIFTSHADER_LIB and MIXBENCH_SWIFTSHADER_ICD):
  *   - `auto` sees the software adapter, says so in its one line, and picks wasm; `--backend webgpu` without any
- *     adapter exits 2 naming what to install;
+ *     adapter exits 2 naming what to install; `mixbench backends` lists every backend with its adapter or device,
+ *     what auto picks and what to install;
  *   - the golden step fixtures (test/golden/steps: every catalogue method on every modality and model it takes)
  *     agree with the PyTorch twin to the tolerance the wasm and cpu backends meet (test/golden-util.ts);
  *   - one training step of every method (and the text, tabular, CLS/dropout and MLP paths) agrees with wasm: loss,
@@ -138,6 +139,27 @@ test('auto sees the SwiftShader adapter, says why it does not use it, and picks 
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /cannot load backend "webgpu": Dawn found no WebGPU adapter/);
   assert.match(r.stderr, /Vulkan \(Linux\), Metal \(macOS\) or D3D12 \(Windows\)/);
+});
+
+test('mixbench backends: each backend, whether it loads, its device or adapter, what auto picks, what to install', async (t) => {
+  const env = await envOrSkip(t);
+  if (!env) return;
+  const r = await runCli(['backends', '--json'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { backends: { backend: string; loads: boolean; detail: string; info: BackendInfo | null; install: string | null }[]; auto: string };
+  assert.deepEqual(s.backends.map((b) => b.backend), ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'], 'in the order auto tries them');
+  const by = Object.fromEntries(s.backends.map((b) => [b.backend, b]));
+  assert.ok(by.webgpu.loads, by.webgpu.detail);
+  assert.equal(by.webgpu.info?.adapter?.architecture, 'swiftshader');
+  assert.match(by.webgpu.detail, /swiftshader.*auto never picks a software adapter/i);
+  assert.ok(by.wasm.loads && by.cpu.loads);
+  assert.match(s.auto, /^wasm .*webgpu: adapter google\/swiftshader.*auto does not use it/);
+  // tfjs-node-gpu is not installed here: the CUDA versions it needs are named.
+  if (!by['tensorflow-gpu'].loads) assert.match(by['tensorflow-gpu'].install ?? '', /CUDA 11\.2 and cuDNN 8\.1/);
+  const text = await runCli(['backends'], env);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /webgpu\s+loads\s+.*swiftshader/i);
+  assert.match(text.stdout, /auto picks: wasm/);
 });
 
 test('golden step fixtures of every method agree with the PyTorch twin on webgpu', async (t) => {
