@@ -39,21 +39,39 @@ const TEXT_LENGTH = 4;
 const VOCAB = 20;
 const FEATURES = 4;
 
+const MLP: ResolvedModel = { type: 'mlp', hidden: [16, 16], dropout: 0 };
+
 /**
- * Every method of the catalogue on a tiny image ViT, each with its default options; then the other network paths:
+ * The data and network one method's step runs on: image data where it takes images (else tabular, else text), and the
+ * first of the mean-pooled ViT, the CLS ViT and the MLP that the method takes with its default options (a method that
+ * needs the class token gets the CLS ViT).
+ */
+function methodCase(name: string): StepCase {
+  const info = methodInfo(name)!;
+  const modality = (['image', 'tabular', 'text'] as const).find((m) => info.modalities.includes(m)) ?? 'image';
+  const vit: ResolvedTransformer = modality === 'image' ? VIT : { ...VIT, patch: 1 };
+  const cls: ResolvedTransformer = { ...vit, pool: 'cls' };
+  const models = [vit, cls, MLP].filter((m) => info.models.includes(m.type));
+  const model = models.find((m) => info.checkModel({}, m) === undefined) ?? models[0] ?? vit;
+  return { id: name, modality, model, parts: { [name]: {} } };
+}
+
+/**
+ * Every method of the catalogue (methodCase: on data and a network it takes), each with its default options; then the
+ * other network paths:
  * a text Transformer with padding (token-embedding gradient, key masks, masked mean pooling), one with a CLS token,
  * dropout and NeuTRENO's attention, a tabular Transformer and the MLP. Every Transformer case has 4 tokens (3 + CLS
  * in the CLS case), so its products have the image ViT's shapes: on SwiftShader most of the time goes into compiling
  * a shader for each new matmul shape.
  */
 export function stepCases(): StepCase[] {
-  const methods: StepCase[] = methodNames().map((m) => ({ id: m, modality: 'image', model: VIT, parts: { [m]: {} } }));
+  const methods: StepCase[] = methodNames().map(methodCase);
   return [
     ...methods,
     { id: 'text', modality: 'text', model: { ...VIT, patch: 1 }, parts: { baseline: {} } },
     { id: 'text+cls+dropout+neutreno', modality: 'text', model: { ...VIT, patch: 1, pool: 'cls', dropout: 0.1 }, parts: { neutreno: {} }, shape: [3] },
     { id: 'tabular+mixup', modality: 'tabular', model: { ...VIT, patch: 1 }, parts: { mixup: {} } },
-    { id: 'mlp+sam', modality: 'tabular', model: { type: 'mlp', hidden: [16, 16], dropout: 0 }, parts: { sam: {} } },
+    { id: 'mlp+sam', modality: 'tabular', model: MLP, parts: { sam: {} } },
   ];
 }
 
