@@ -13,6 +13,7 @@
  *   store     records, orbit logits, report.json, locks, merging directories: core, util, errors, data/spec
  *   report    records → rows, plots, claims (pure); only report/write.ts touches files: core, util, store
  *   run       scheduling, workers, one run: core, util, errors, data, train, store (never config or report: cli wires them)
+ *   backends  WebGPU adapter probe and activation, `mixbench backends`: core, errors, tf (and backend.ts); may import tfjs
  *   cli.ts    thin: imports the layers lazily; nothing imports it
  */
 const layer = (folder, forbidden, comment) => ({
@@ -60,9 +61,9 @@ module.exports = {
     },
     {
       name: 'tfjs-only-through-src-tf',
-      comment: 'src/tf.ts is the one tfjs import (the union package registers the gradients); backend.ts loads backends.',
+      comment: 'src/tf.ts is the one tfjs import (the union package registers the gradients); backend.ts and src/backends/ load backends.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(tf|backend)\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/(tf|backend)\\.ts$|^src/backends/' },
       to: { path: '@tensorflow/' },
     },
     {
@@ -96,6 +97,7 @@ module.exports = {
       to: { path: '^src/store/|^(node:)?fs$' },
     },
     layer('run', ['config', 'report', 'cli'], 'cli wires config and report into a sweep'),
+    layer('backends', ['config', 'data', 'methods', 'model', 'train', 'store', 'report', 'run', 'cli'], 'backend loading: core, errors, tf'),
     {
       name: 'nothing-imports-cli',
       severity: 'error',

@@ -107,7 +107,12 @@ async function child(backend: string, workloadId: string, windows: number, steps
     const evalN = info.name === 'cpu' ? 256 : 1024;
     const h = makeHarness(w, { evalN });
     res.params = h.model.parameterCount;
-    for (let i = 0; i < Math.min(3, Math.max(1, steps)); i++) h.step(i).dataSync();
+    // Host reads are asynchronous (`await data()`): the webgpu backend cannot read GPU data synchronously under Node.
+    for (let i = 0; i < Math.min(3, Math.max(1, steps)); i++) {
+      const loss = h.step(i);
+      await loss.data();
+      loss.dispose();
+    }
     res.tensorsBefore = tf.memory().numTensors;
     res.trainWindows = [];
     res.trainCpuWindows = [];
@@ -119,16 +124,16 @@ async function child(backend: string, workloadId: string, windows: number, steps
         last?.dispose();
         last = h.step(i);
       }
-      last!.dataSync();
+      await last!.data();
       last!.dispose();
       res.trainWindows.push((steps * w.batch) / ((performance.now() - t0) / 1000));
       const cu = process.cpuUsage(c0);
       res.trainCpuWindows.push((steps * w.batch) / ((cu.user + cu.system) / 1e6));
     }
     res.tensorsAfter = tf.memory().numTensors;
-    if (info.name !== 'cpu') h.evaluate(512); // warm-up
+    if (info.name !== 'cpu') await h.evaluate(512); // warm-up
     const t0 = performance.now();
-    h.evaluate(512);
+    await h.evaluate(512);
     res.evalSamplesPerSec = evalN / ((performance.now() - t0) / 1000);
     h.dispose();
     res.ok = true;

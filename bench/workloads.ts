@@ -59,7 +59,7 @@ export interface Harness {
   /** One training step on batch `i` (mod the prepared batches); returns the loss tensor (caller disposes). */
   step(i: number): tf.Scalar;
   /** Forward pass in evaluation mode on `n` examples in batches of `evalBatch`; returns logits read back to the host. */
-  evaluate(evalBatch: number): number;
+  evaluate(evalBatch: number): Promise<number>;
   dispose(): void;
 }
 
@@ -114,9 +114,9 @@ export function makeHarness(w: Workload, opts: { batches?: number; evalN?: numbe
         return loss;
       });
     },
-    evaluate(evalBatch) {
+    async evaluate(evalBatch) {
       // The evaluation path users run (src/train/predict.ts); the returned value only keeps the work observable.
-      return predictLogits(model, ds, evalX, evalN, evalBatch)[0];
+      return (await predictLogits(model, ds, evalX, evalN, evalBatch))[0];
     },
     dispose() {
       for (const t of [...xs, ...ys]) t.dispose();

@@ -1,31 +1,32 @@
 /**
- * Loading a tfjs backend. `auto` tries tfjs-node-gpu, tfjs-node, wasm, then cpu, and says which it got and why the
- * faster ones were unavailable. An explicitly requested backend that cannot load is a BackendError (exit 2).
- * All backends share the tfjs-core API, so the model code has one path for all of them.
+ * Loading a tfjs backend. `auto` tries tfjs-node-gpu (CUDA), WebGPU on a hardware adapter, tfjs-node, wasm, then cpu,
+ * and says in one line which it got and why the faster ones were unavailable (for WebGPU: the adapter it found). It
+ * never picks a software WebGPU adapter (SwiftShader, llvmpipe): asked for explicitly (`--backend webgpu`), one is
+ * used. An explicitly requested backend that cannot load is a BackendError (exit 2).
+ * All backends share the tfjs-core API; src/model/ops.ts chooses the op formulations per backend (configureOps).
  */
 import type { BackendName } from './core/experiment';
 import { BackendError } from './errors';
+import { describeAdapter, probeAdapter, type AdapterInfo } from './backends/adapter';
+import { AUTO_ORDER, HINTS } from './backends/hints';
 import * as tf from './tf';
 
 export interface BackendInfo {
   /** What was asked for. */
   requested: BackendName;
-  /** tfjs's name of the backend in use: tensorflow | wasm | cpu. */
+  /** tfjs's name of the backend in use: tensorflow | webgpu | wasm | cpu. */
   name: string;
   /** Which package provided it. */
   package: string;
   /** wasm: threads in use; tensorflow: null. */
   threads: number | null;
-  /** GPU device, when tfjs-node-gpu is in use and reports one. */
+  /** The device in one phrase: tfjs-node-gpu's GPU, tfjs-node's CPU, or the WebGPU adapter. */
   device: string | null;
+  /** webgpu: the adapter Dawn reported. */
+  adapter: AdapterInfo | null;
   /** One line for the log: what we got and why the faster ones were unavailable. */
   summary: string;
 }
-
-const GPU_HINT =
-  'install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0` on Linux x86-64 with an NVIDIA GPU; it needs CUDA 11.2 and cuDNN 8.1 ' +
-  '(libcudnn.so.8) on the library path, and its install script downloads libtensorflow, which needs network access to Google storage';
-const NODE_HINT = 'install it with `npm install @tensorflow/tfjs-node@4.22.0`; its install script downloads libtensorflow, which needs network access to Google storage';
 
 let loaded: BackendInfo | undefined;
 
@@ -35,7 +36,7 @@ export async function loadBackend(requested: BackendName): Promise<BackendInfo> 
     throw new BackendError(`backend ${loaded.name} is already loaded in this process; cannot switch to ${requested}`);
   }
   const skipped: string[] = [];
-  const order: BackendName[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+  const order: BackendName[] = requested === 'auto' ? AUTO_ORDER : [requested];
   for (const candidate of order) {
     try {
       const info = await tryLoad(candidate, requested);
@@ -45,7 +46,7 @@ export async function loadBackend(requested: BackendName): Promise<BackendInfo> 
     } catch (err) {
       const reason = firstLine(err);
       if (requested !== 'auto') {
-        const hint = candidate === 'tensorflow-gpu' ? GPU_HINT : candidate === 'tensorflow' ? NODE_HINT : 'reinstall mixbench with `npm ci`';
+        const hint = HINTS[candidate] ?? 'reinstall mixbench with `npm ci`';
         throw new BackendError(`cannot load backend "${candidate}": ${reason}\n  ${hint}\n  or use --backend auto to fall back to the fastest backend that loads`);
       }
       skipped.push(`${candidate}: ${reason}`);
@@ -59,7 +60,7 @@ function backendFor(name: BackendName): string {
 }
 
 async function tryLoad(candidate: BackendName, requested: BackendName): Promise<BackendInfo> {
-  const info: BackendInfo = { requested, name: backendFor(candidate), package: '', threads: null, device: null, summary: '' };
+  const info: BackendInfo = { requested, name: backendFor(candidate), package: '', threads: null, device: null, adapter: null, summary: '' };
   switch (candidate) {
     case 'tensorflow-gpu': {
       info.package = '@tensorflow/tfjs-node-gpu';
@@ -73,6 +74,19 @@ async function tryLoad(candidate: BackendName, requested: BackendName): Promise<
       await importOptional(info.package);
       await activate('tensorflow');
       info.device = 'CPU';
+      break;
+    }
+    case 'webgpu': {
+      info.package = '@tensorflow/tfjs-backend-webgpu';
+      const probe = await probeAdapter();
+      if (!probe.ok) throw new Error(probe.reason);
+      if (probe.adapter.software && requested === 'auto') {
+        throw new Error(`adapter ${describeAdapter(probe.adapter)} is a software adapter, slower than wasm: auto does not use it (--backend webgpu does)`);
+      }
+      const { activateWebgpu } = await import('./backends/webgpu');
+      info.adapter = await activateWebgpu(probe.adapter);
+      await activate('webgpu');
+      info.device = `adapter ${describeAdapter(info.adapter)}`;
       break;
     }
     case 'wasm': {

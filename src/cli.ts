@@ -244,6 +244,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('backends')
+    .description('list the tfjs backends: whether each loads here, its device or WebGPU adapter, what auto picks, and what to install for the others')
+    .option('--json', 'print JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const { backendStatuses, formatBackendStatuses } = await import('./backends/list');
+      const s = await backendStatuses();
+      process.stdout.write(flags.json ? `${JSON.stringify(s, null, 1)}\n` : formatBackendStatuses(s));
+    });
+
+  program
     .command('methods')
     .description('list the methods with their options, defaults and papers')
     .action(async () => {

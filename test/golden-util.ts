@@ -3,7 +3,7 @@
  * run mixbench's step on a fixture's weights, batch and draws, and compare everything the PyTorch twin computed.
  *
  *   await useGoldenBackend('wasm');            // or 'cpu', 'cpu-tensorflow-ops' (the tensorflow backends' formulation)
- *   for (const c of loadGoldenCases()) checkGoldenCase('wasm', c);
+ *   for (const c of loadGoldenCases()) await checkGoldenCase('wasm', c);
  *
  * The caller chooses the backend; checkGoldenCase throws an AssertionError naming every quantity beyond tolerance
  * and returns the deviations it measured.
@@ -96,8 +96,11 @@ function plain(info: Record<string, unknown> | undefined): Record<string, unknow
   return out;
 }
 
-function readAll(vars: tf.Variable[]): Float32Array[] {
-  return vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+/** Host copies of tensors, read asynchronously (webgpu under Node cannot read GPU data synchronously). */
+async function readAll(tensors: tf.Tensor[]): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const t of tensors) out.push(Float32Array.from((await t.data()) as Float32Array));
+  return out;
 }
 
 function assignAll(vars: tf.Variable[], values: Float32Array[]): void {
@@ -105,9 +108,12 @@ function assignAll(vars: tf.Variable[], values: Float32Array[]): void {
 }
 
 /** Runs mixbench's step on the fixture's weights, batch and method seed on the current backend. */
-export function runMixbenchStep(f: GoldenFixture): MixbenchStep {
+export async function runMixbenchStep(f: GoldenFixture): Promise<MixbenchStep> {
   const ds = { modality: f.data.modality, shape: f.data.shape, numClasses: f.data.numClasses, vocabSize: f.data.vocabSize ?? undefined };
   const model = buildModel(f.model, ds, f.seeds.init);
+  // A view of the model that records every forward pass: its logits and the weights it ran at, kept as tensors
+  // (clones share the buffers) and read after the step.
+  const passes: { logits: tf.Tensor; weights: tf.Tensor[] }[] = [];
   try {
     const names = model.variables.map((v) => paramName(v.name));
     assert.deepEqual(names, f.params.map((p) => p.name), `${f.case}: mixbench's parameters (names, order) differ from the fixture's`);
@@ -124,8 +130,6 @@ export function runMixbenchStep(f: GoldenFixture): MixbenchStep {
     const draws = steps.map((s, i) => ({ part: f.method[i].method, ...plain(s.info) }));
     const labels = Int32Array.from(f.batch.labels);
 
-    // A view of the model that records every forward pass: its logits and the weights it ran at.
-    const passes: { logits: Float32Array; weights: Float32Array[] }[] = [];
     const spy: Model = {
       kind: model.kind,
       variables: model.variables,
@@ -133,51 +137,53 @@ export function runMixbenchStep(f: GoldenFixture): MixbenchStep {
       dispose: () => undefined,
       forward: (input, opts) => {
         const logits = model.forward(input, opts);
-        passes.push({ logits: Float32Array.from(logits.dataSync() as Float32Array), weights: readAll(model.variables) });
+        passes.push({ logits: tf.keep(logits.clone()), weights: model.variables.map((v) => tf.keep(v.clone())) });
         return logits;
       },
     };
     const gradientPart = parts.find((p) => p.gradient)?.gradient;
-    let result: Omit<MixbenchStep, 'draws' | 'oversmoothing'> | undefined;
-    tf.tidy(() => {
+    const step = tf.tidy(() => {
       const batch = { x: tf.tensor(x, f.batch.shape), y: oneHot(labels, f.data.numClasses) };
       const lossFn = makeStepLoss(spy, steps, batch, () => 1);
       const first = lossFn();
-      const logits = passes[0].logits;
-      passes.length = 0;
       const { grads } = gradientPart ? gradientPart.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
-      const host: Record<string, Float32Array> = {};
-      for (const v of model.variables) host[paramName(v.name)] = Float32Array.from(grads[v.name].dataSync() as Float32Array);
-      let eps: Record<string, Float32Array> | undefined;
-      if (gradientPart) {
-        assert.ok(passes.length >= 2, `${f.case}: a two-pass method ran ${passes.length} forward pass(es)`);
-        eps = {};
-        passes[1].weights.forEach((w, i) => (eps![names[i]] = w.map((wi, j) => wi - w0[i][j])));
-      }
-      const now = readAll(model.variables);
-      const restored = now.every((w, i) => w.every((wi, j) => Object.is(wi, w0[i][j])));
-      const after = (kind: 'adamw' | 'sgd'): Record<string, Float32Array> => {
-        const s = f.train[kind];
-        const cfg = resolveTrain({ optimizer: kind, ...s, gradClip: s.gradClip ?? undefined });
-        const opt = createOptimizer(cfg, model.variables);
-        // As the training loop does: clip the global norm of the final gradient, then step.
-        opt.apply(cfg.gradClip ? clipByGlobalNorm(grads, cfg.gradClip) : grads, cfg.lr);
-        const r: Record<string, Float32Array> = {};
-        readAll(model.variables).forEach((w, i) => (r[names[i]] = w));
-        opt.dispose();
-        assignAll(model.variables, w0);
-        return r;
-      };
-      result = {
-        loss: first.loss.dataSync()[0], perExample: Float32Array.from(first.perExample.dataSync() as Float32Array), logits,
-        grads: host, eps, restored, adamw: after('adamw'), sgd: after('sgd'),
-      };
+      return { loss: first.loss, perExample: first.perExample, grads };
     });
-    const out = result!;
+    const [firstPass, ...gradientPasses] = passes;
+    const [logits] = await readAll([firstPass.logits]);
+    const gradList = await readAll(model.variables.map((v) => step.grads[v.name]));
+    const grads: Record<string, Float32Array> = {};
+    gradList.forEach((g, i) => (grads[names[i]] = g));
+    let eps: Record<string, Float32Array> | undefined;
+    if (gradientPart) {
+      assert.ok(gradientPasses.length >= 2, `${f.case}: a two-pass method ran ${gradientPasses.length} forward pass(es)`);
+      eps = {};
+      (await readAll(gradientPasses[1].weights)).forEach((w, i) => (eps![names[i]] = w.map((wi, j) => wi - w0[i][j])));
+    }
+    const now = await readAll(model.variables);
+    const restored = now.every((w, i) => w.every((wi, j) => Object.is(wi, w0[i][j])));
+    const after = async (kind: 'adamw' | 'sgd'): Promise<Record<string, Float32Array>> => {
+      const s = f.train[kind];
+      const cfg = resolveTrain({ optimizer: kind, ...s, gradClip: s.gradClip ?? undefined });
+      const opt = createOptimizer(cfg, model.variables);
+      // As the training loop does: clip the global norm of the final gradient, then step.
+      tf.tidy(() => opt.apply(cfg.gradClip ? clipByGlobalNorm(step.grads, cfg.gradClip) : step.grads, cfg.lr));
+      const r: Record<string, Float32Array> = {};
+      (await readAll(model.variables)).forEach((w, i) => (r[names[i]] = w));
+      opt.dispose();
+      assignAll(model.variables, w0);
+      return r;
+    };
+    const out = {
+      loss: (await step.loss.data())[0], perExample: Float32Array.from((await step.perExample.data()) as Float32Array), logits,
+      grads, eps, restored, adamw: await after('adamw'), sgd: await after('sgd'),
+    };
+    tf.dispose([step.loss, step.perExample, ...Object.values(step.grads)]);
     const evalDs = { ...ds, name: f.case, train: { x, y: labels, n: labels.length }, test: { x, y: labels, n: labels.length } } as unknown as Dataset;
-    const os = measureOversmoothing(model, evalDs, { model: f.model } as unknown as RunSpec, networkHooks(parts));
+    const os = await measureOversmoothing(model, evalDs, { model: f.model } as unknown as RunSpec, networkHooks(parts));
     return { draws, ...out, oversmoothing: os ? os.layers.map((l) => l.cosine) : null };
   } finally {
+    for (const p of passes) tf.dispose([p.logits, ...p.weights]);
     model.dispose();
   }
 }
@@ -251,8 +257,8 @@ function checkDraws(f: GoldenFixture, m: MixbenchStep): void {
 }
 
 /** Runs and compares one fixture on the current backend; throws listing every deviation beyond tolerance. */
-export function checkGoldenCase(backend: GoldenBackend, c: GoldenCase, tol: GoldenTolerance = GOLDEN_TOLERANCE): Deviation[] {
-  const m = runMixbenchStep(c.fixture);
+export async function checkGoldenCase(backend: GoldenBackend, c: GoldenCase, tol: GoldenTolerance = GOLDEN_TOLERANCE): Promise<Deviation[]> {
+  const m = await runMixbenchStep(c.fixture);
   checkDraws(c.fixture, m);
   const devs = compareGolden(c.fixture, m, tol);
   const bad = devs.filter((d) => !d.ok);

@@ -91,8 +91,8 @@ for (const backend of ['wasm', 'cpu', 'cpu-tensorflow-ops'] as const) {
     await useGoldenBackend(backend);
     const worst: [string, Deviation][] = [];
     for (const c of cases) {
-      await t.test(c.fixture.case, () => {
-        const devs = checkGoldenCase(backend, c);
+      await t.test(c.fixture.case, async () => {
+        const devs = await checkGoldenCase(backend, c);
         worst.push([c.fixture.case, devs.reduce((a, b) => (b.rel > a.rel ? b : a))]);
       });
     }

@@ -56,7 +56,7 @@ for (const pool of ['mean', 'cls'] as const) {
     const model = buildModel(s.model, ds, 12345);
     try {
       // batchSize 4 < n: exercises the batching and the per-example average.
-      const got = measureOversmoothing(model, ds, s, undefined, 10, 4)!;
+      const got = (await measureOversmoothing(model, ds, s, undefined, 10, 4))!;
       assert.equal(got.examples, 10);
       assert.equal(got.cls, pool === 'cls' ? 'excluded' : 'absent');
       assert.deepEqual(got.layers.map((l) => [l.site, l.layer, l.depth]), [['embed', null, 0], ['block', 0, 1], ['block', 1, 2]]);
@@ -95,7 +95,7 @@ test('over-smoothing is null for the MLP', async () => {
   const s = { model: { type: 'mlp', hidden: [8], dropout: 0 } } as unknown as RunSpec;
   const model = buildModel(s.model, ds, 1);
   try {
-    assert.equal(measureOversmoothing(model, ds, s), null);
+    assert.equal(await measureOversmoothing(model, ds, s), null);
   } finally {
     model.dispose();
   }
@@ -113,7 +113,7 @@ test('over-smoothing on text excludes padding tokens (id 0)', async () => {
   const s = spec('mean');
   const model = buildModel(s.model, ds, 777);
   try {
-    const got = measureOversmoothing(model, ds, s, undefined, n, 2)!;
+    const got = (await measureOversmoothing(model, ds, s, undefined, n, 2))!;
     assert.equal(got.padding, 'excluded');
     const captured = new Map<number, Float32Array>();
     tf.tidy(() => {
@@ -181,8 +181,8 @@ test('over-smoothing is measured on the evaluated network: NeuTRENO\'s attention
   const network = networkHooks(instantiateMethod({ name: 'neutreno', parts: [{ method: 'neutreno', options: { lambda: 0.6 } }] }, s.model));
   assert.ok(network?.attention, 'neutreno has a network attention hook');
   try {
-    const plain = measureOversmoothing(model, ds, s, undefined, 6, 6)!;
-    const withTerm = measureOversmoothing(model, ds, s, network, 6, 6)!;
+    const plain = (await measureOversmoothing(model, ds, s, undefined, 6, 6))!;
+    const withTerm = (await measureOversmoothing(model, ds, s, network, 6, 6))!;
     const captured = new Map<number, { data: Float32Array; shape: number[] }>();
     tf.tidy(() => {
       model.forward(tf.tensor(ds.test.x, [6, 4, 4, 1]), {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const BackendNameSchema = z.enum(BACKENDS);
 export type BackendName = z.infer<typeof BackendNameSchema>;
 

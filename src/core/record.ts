@@ -69,6 +69,19 @@ export const RunMetricsSchema = z.object({
 });
 export type RunMetrics = z.infer<typeof RunMetricsSchema>;
 
+/** A WebGPU adapter as Dawn reports it (GPUAdapterInfo), and whether it is a CPU implementation. */
+export const AdapterInfoSchema = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  /** GPUAdapterInfo.isFallbackAdapter: Dawn's flag for a CPU implementation. */
+  fallback: z.boolean(),
+  /** A CPU implementation of the API (SwiftShader, llvmpipe/lavapipe, WARP): never chosen by `auto`. */
+  software: z.boolean(),
+});
+export type AdapterInfo = z.infer<typeof AdapterInfoSchema>;
+
 export const RunEnvironmentSchema = z.object({
   node: z.string(),
   tfjs: z.string(),
@@ -76,6 +89,8 @@ export const RunEnvironmentSchema = z.object({
   backendPackage: z.string(),
   threads: z.number().nullable(),
   device: z.string().nullable(),
+  /** webgpu: the adapter (absent in records made before the webgpu backend, null on other backends). */
+  adapter: AdapterInfoSchema.nullable().optional(),
   platform: z.string(),
   cpu: z.string(),
   cores: z.number(),

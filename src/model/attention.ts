@@ -24,7 +24,7 @@ let forced: AttentionImpl | null = null;
 
 /** The formulation in use: forced (tests, benchmarks), else by backend. */
 export function attentionImpl(): AttentionImpl {
-  return forced ?? (opsFlavour() === 'tensorflow' ? 'batched' : 'depthwise');
+  return forced ?? (opsFlavour() === 'plain' ? 'batched' : 'depthwise');
 }
 
 /** Force a formulation (null: choose by backend). For tests and benchmarks. */

@@ -5,13 +5,24 @@
  * product costs B·L·V·d multiply-adds each way (2·10⁹ a step at B 64, L 32, V 6,000, d 64). So on wasm and cpu the
  * gradient is a scatter-add on the host: dy [B·L, d] is read back (B·L·d floats), summed into the rows of the ids,
  * and uploaded as the dense [V, d] gradient. On the tensorflow backends the native gather gradient is used.
+ *
+ * On webgpu neither works: a host read inside a gradient would have to be synchronous, which tfjs-backend-webgpu
+ * cannot do under Node, and its UnsortedSegmentSum adds rows with atomics, in an order that changes from run to run
+ * (and slowly, when many rows hit one id). There the gradient is a product: for the U distinct ids of the batch,
+ * S [U, n] with S[u, i] = (ids[i] = u-th id), built on the GPU from two small index tensors; S·dy sums each id's rows
+ * in a fixed order (U·n·d multiply-adds, in column blocks of n), and a gather places the sums in the [V, d] gradient.
  */
 import * as tf from '../tf';
-import { customGrad, opsFlavour } from './ops';
+import { customGrad, embeddingGradient } from './ops';
+
+/** Columns of the selection matrix per product: bounds its memory to U × 4,096 floats. */
+const SELECTION_BLOCK = 4096;
 
 /** table[ids[i]] for every i: [n, d]. */
 export function embedTokens(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
-  if (opsFlavour() === 'tensorflow') return tf.gather(table, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
+  const how = embeddingGradient();
+  if (how === 'native') return tf.gather(table, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
+  if (how === 'selection') return embedTokensBySelection(ids, table);
   const [V, d] = table.shape;
   // Index tensors are made inside the forward function (captured tensors would be disposed before the gradient).
   const op = customGrad((t: tf.Tensor, _save: tf.GradSaveFunc) => ({
@@ -25,6 +36,30 @@ export function embedTokens(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
         for (let k = 0; k < d; k++) out[r + k] += g[s + k];
       }
       return [tf.tensor2d(out, [V, d])];
+    },
+  }));
+  return op(table) as tf.Tensor2D;
+}
+
+function embedTokensBySelection(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2D {
+  const [V, d] = table.shape;
+  const distinct = Int32Array.from(new Set(ids)).sort();
+  const U = distinct.length;
+  // Row of the sums for each table row: its id's position in `distinct`, or U (a zero row) for ids not in the batch.
+  const place = new Int32Array(V).fill(U);
+  distinct.forEach((id, u) => { place[id] = u; });
+  const op = customGrad((t: tf.Tensor, _save: tf.GradSaveFunc) => ({
+    value: tf.gather(t, tf.tensor1d(ids, 'int32')),
+    gradFunc: (dy: tf.Tensor) => {
+      const column = tf.tensor2d(distinct, [U, 1], 'int32');
+      let sums: tf.Tensor2D | null = null;
+      for (let start = 0; start < ids.length; start += SELECTION_BLOCK) {
+        const n = Math.min(SELECTION_BLOCK, ids.length - start);
+        const select = tf.cast(tf.equal(column, tf.tensor2d(ids.subarray(start, start + n), [1, n], 'int32')), 'float32') as tf.Tensor2D;
+        const part = tf.matMul(select, dy.slice([start, 0], [n, d])) as tf.Tensor2D;
+        sums = sums ? (tf.add(sums, part) as tf.Tensor2D) : part;
+      }
+      return [tf.gather(tf.concat([sums!, tf.zeros([1, d])], 0), tf.tensor1d(place, 'int32'))];
     },
   }));
   return op(table) as tf.Tensor2D;

@@ -3,20 +3,31 @@
  * its fast XNNPACK matmul takes only 2-D products without transpose flags, and autodiff of `matMul` uses
  * transposed products, so dense layers get a custom gradient that materialises the transposes; bias and scale
  * gradients are ones·dy products because wasm's Sum over axis 0 is ~15× slower. On the tensorflow backends
- * (tfjs-node, tfjs-node-gpu) the plain ops are used, so the GPU path does not pay for CPU-specific choices.
+ * (tfjs-node, tfjs-node-gpu) and on webgpu the plain ops are used, so the GPU paths do not pay for CPU-specific choices.
  */
 import * as tf from '../tf';
 
 let wasmFriendly = true;
 let flavour: OpsFlavour = 'wasm';
+let tokenGradient: EmbeddingGradient = 'host';
 
-/** Which formulations are in use: `wasm` and `cpu` take the backend-aware ones, `tensorflow` the plain ops. */
-export type OpsFlavour = 'wasm' | 'cpu' | 'tensorflow';
+/** Which formulations are in use: `wasm` and `cpu` take the backend-aware ones, `plain` the plain ops and autodiff. */
+export type OpsFlavour = 'wasm' | 'cpu' | 'plain';
+
+/** Backends that get the plain ops: native libtensorflow (CPU or CUDA) and WebGPU. */
+const PLAIN_BACKENDS = new Set(['tensorflow', 'webgpu']);
+
+/**
+ * How the token-embedding gradient is formed (src/model/embedding.ts): `host` scatter-add (wasm, cpu), tf.gather's
+ * `native` gradient (tensorflow), or a `selection` matrix product (webgpu, whose UnsortedSegmentSum adds with atomics).
+ */
+export type EmbeddingGradient = 'host' | 'native' | 'selection';
 
 /** Choose the op formulations for the active backend (called once after the backend loads). */
 export function configureOps(backendName: string): void {
-  wasmFriendly = backendName !== 'tensorflow';
-  flavour = backendName === 'tensorflow' ? 'tensorflow' : backendName === 'cpu' ? 'cpu' : 'wasm';
+  wasmFriendly = !PLAIN_BACKENDS.has(backendName);
+  flavour = PLAIN_BACKENDS.has(backendName) ? 'plain' : backendName === 'cpu' ? 'cpu' : 'wasm';
+  tokenGradient = backendName === 'webgpu' ? 'selection' : backendName === 'tensorflow' ? 'native' : 'host';
   if (backendName === 'wasm') {
     shareSavedTensors();
     registerFlatKernels();
@@ -156,6 +167,10 @@ export function useCopyingIdentity(): void {
   tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: copyingIdentity });
   copyingIdentity = null;
+}
+
+export function embeddingGradient(): EmbeddingGradient {
+  return tokenGradient;
 }
 
 export function opsFlavour(): OpsFlavour {

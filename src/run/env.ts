@@ -38,6 +38,7 @@ export function environment(backend: BackendInfo): RunEnvironment {
     // tensorflow: the intra-op pool size when a sweep set it (--threads, or cores ÷ --jobs), else null (libtensorflow's default).
     threads: backend.threads ?? (Number(process.env.TF_NUM_INTRAOP_THREADS) || null),
     device: backend.device,
+    adapter: backend.adapter,
     platform: `${platform()}-${arch()}`,
     cpu: cpu[0]?.model ?? 'unknown',
     cores: cpu.length,

@@ -52,8 +52,8 @@ export function batchShape(ds: Dataset, n: number): number[] {
  * Evaluate the plain network (no mixing, no perturbation, no dropout) in large batches. `network` hooks are parts of
  * the architecture itself (NeuTRENO's attention), never data mixing.
  */
-export function evaluate(model: Model, ds: Dataset, split: Split, batchSize: number, network?: ForwardHooks): EvalMetrics {
-  return classificationMetrics(predictLogits(model, ds, split.x, split.n, batchSize, network), split.y, ds.numClasses);
+export async function evaluate(model: Model, ds: Dataset, split: Split, batchSize: number, network?: ForwardHooks): Promise<EvalMetrics> {
+  return classificationMetrics(await predictLogits(model, ds, split.x, split.n, batchSize, network), split.y, ds.numClasses);
 }
 
 export async function trainRun(spec: RunSpec, ds: Dataset, callbacks: TrainCallbacks = {}): Promise<TrainOutcome> {
@@ -65,9 +65,9 @@ export async function trainRun(spec: RunSpec, ds: Dataset, callbacks: TrainCallb
     const outcome = await trainModel(spec, ds, model, parts, optimizer, callbacks);
     const network = networkHooks(parts);
     // Over-smoothing diagnostic of the trained Transformer, on the evaluated network (observes hooks.hidden).
-    outcome.oversmoothing = measureOversmoothing(model, ds, spec, network);
+    outcome.oversmoothing = await measureOversmoothing(model, ds, spec, network);
     // Ensemble members keep their test logits under every group element for the ensemble report.
-    if (spec.member) outcome.orbit = orbitLogits(model, ds, spec, cfg.evalBatchSize, network);
+    if (spec.member) outcome.orbit = await orbitLogits(model, ds, spec, cfg.evalBatchSize, network);
     return outcome;
   } finally {
     optimizer.dispose();
@@ -135,14 +135,14 @@ async function trainModel(
       lossSum = next;
       step += 1;
     }
-    const trainLoss = (lossSum.dataSync()[0] as number) / Math.max(1, stepsPerEpoch);
+    const trainLoss = ((await lossSum.data())[0] as number) / Math.max(1, stepsPerEpoch);
     lossSum.dispose();
     if (!Number.isFinite(trainLoss)) throw new DivergedError(epoch, step);
     const t1 = process.hrtime.bigint();
     trainSeconds += Number(t1 - t0) / 1e9;
-    const m = evaluate(model, ds, ds.test, cfg.evalBatchSize, network);
+    const m = await evaluate(model, ds, ds.test, cfg.evalBatchSize, network);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const mem = callbacks.probe ? measureMemorisation(model, ds, callbacks.probe, cfg.evalBatchSize, network) : undefined;
+    const mem = callbacks.probe ? await measureMemorisation(model, ds, callbacks.probe, cfg.evalBatchSize, network) : undefined;
     const record: EpochRecord = {
       epoch, trainLoss, testAccuracy: m.accuracy, testNll: m.nll, testEce: m.ece, lr, seconds, numTensors: tf.memory().numTensors, ...mem,
     };

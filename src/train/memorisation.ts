@@ -44,9 +44,11 @@ export function memorisationProbe(noisy: NoisyData): MemorisationProbe | undefin
 }
 
 /** Accuracy of the plain network on the probe against the noisy and the true labels. */
-export function measureMemorisation(model: Model, ds: Dataset, probe: MemorisationProbe, batchSize: number, network?: ForwardHooks): { noisyFit: number; trueFit: number | null } {
+export async function measureMemorisation(
+  model: Model, ds: Dataset, probe: MemorisationProbe, batchSize: number, network?: ForwardHooks,
+): Promise<{ noisyFit: number; trueFit: number | null }> {
   const k = ds.numClasses;
-  const logits = predictLogits(model, ds, probe.x, probe.n, batchSize, network);
+  const logits = await predictLogits(model, ds, probe.x, probe.n, batchSize, network);
   let noisyHits = 0;
   let trueHits = 0;
   for (let i = 0; i < probe.n; i++) {

@@ -12,14 +12,16 @@ import { imageGroup } from './augment';
 import { predictLogits } from './predict';
 
 /** Test logits [|G|][n·K] of the plain network under every element of the measurement group (identity only if none). */
-export function orbitLogits(model: Model, ds: Dataset, spec: RunSpec, batchSize: number, network?: ForwardHooks): Float32Array[] {
+export async function orbitLogits(model: Model, ds: Dataset, spec: RunSpec, batchSize: number, network?: ForwardHooks): Promise<Float32Array[]> {
   const group = imageGroup(spec, ds, 'measure');
   const split = ds.test;
-  if (!group) return [predictLogits(model, ds, split.x, split.n, batchSize, network)];
+  if (!group) return [await predictLogits(model, ds, split.x, split.n, batchSize, network)];
   const size = featureSize(ds.shape);
   const moved = new Float32Array(split.n * size);
-  return groupMaps(group, ds.shape[0], ds.shape[1]).map((map) => {
+  const out: Float32Array[] = [];
+  for (const map of groupMaps(group, ds.shape[0], ds.shape[1])) {
     for (let i = 0; i < split.n; i++) transformImage(split.x, i * size, moved, i * size, map, ds.shape[2]);
-    return predictLogits(model, ds, moved, split.n, batchSize, network);
-  });
+    out.push(await predictLogits(model, ds, moved, split.n, batchSize, network));
+  }
+  return out;
 }

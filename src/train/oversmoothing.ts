@@ -20,14 +20,14 @@ import { featureSize } from '../data/dataset';
 import type { ForwardHooks, Model } from '../model/types';
 import type { Oversmoothing } from '../core/record';
 
-export function measureOversmoothing(
+export async function measureOversmoothing(
   model: Model,
   ds: Dataset,
   spec: RunSpec,
   network?: ForwardHooks,
   maxExamples = 512,
   batchSize = 128,
-): Oversmoothing | null {
+): Promise<Oversmoothing | null> {
   if (model.kind !== 'transformer' || spec.model.type !== 'transformer') return null;
   const hasCls = spec.model.pool === 'cls';
   const isText = ds.modality === 'text';
@@ -42,6 +42,9 @@ export function measureOversmoothing(
     const xs = ds.test.x.subarray(start * size, (start + b) * size);
     let maskData: Float32Array | undefined;
     let tokens = 0;
+    // ‖Σ u_i‖² per example at each site, kept out of the forward's tidy and read back after it (asynchronously: the
+    // webgpu backend cannot read GPU data synchronously under Node).
+    const observed: { key: number; sq: tf.Tensor; mask: Float32Array; B: number; T: number }[] = [];
     const observe = (key: number, site: 'embed' | 'block', layer: number | null, h: tf.Tensor): void => {
       const [B, T] = h.shape as [number, number, number];
       if (!maskData || tokens !== T) {
@@ -63,15 +66,7 @@ export function measureOversmoothing(
         const s = tf.sum(tf.mul(tf.div(h, norm), mask), 1);
         return tf.sum(tf.square(s), -1);
       });
-      const v = sq.dataSync();
-      sq.dispose();
-      for (let i = 0; i < B; i++) {
-        let N = 0;
-        for (let t = 0; t < T; t++) N += maskData![i * T + t];
-        if (N < 2) continue;
-        sums.set(key, (sums.get(key) ?? 0) + (v[i] - N) / (N * (N - 1)));
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
+      observed.push({ key, sq: tf.keep(sq), mask: maskData, B, T });
       sites.set(key, { site, layer });
     };
     tf.tidy(() => {
@@ -90,6 +85,17 @@ export function measureOversmoothing(
         },
       });
     });
+    for (const { key, sq, mask, B, T } of observed) {
+      const v = await sq.data();
+      sq.dispose();
+      for (let i = 0; i < B; i++) {
+        let N = 0;
+        for (let t = 0; t < T; t++) N += mask[i * T + t];
+        if (N < 2) continue;
+        sums.set(key, (sums.get(key) ?? 0) + (v[i] - N) / (N * (N - 1)));
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
   }
   const layers = [...sites.keys()].sort((a, b) => a - b).map((depth) => ({
     ...sites.get(depth)!,
