@@ -143,6 +143,9 @@ function crossFieldIssues(
       }
     });
   }
+  if (modelParse.success && modelParse.data?.type === 'mlp' && modelParse.data.head !== undefined) {
+    issues.push(issueAt(src, ['model', 'head'], 'model.head places the Transformer\'s final LayerNorm; the MLP has none: remove model.head'));
+  }
   if (model?.type === 'transformer' && model.dim % model.heads !== 0) {
     issues.push(issueAt(src, ['model', 'heads'], `heads (${model.heads}) must divide dim (${model.dim})`));
   }

@@ -4,7 +4,9 @@
  * options depend on the method; the noise axis is checked by `resolveNoise`.
  */
 import { z } from 'zod';
-import { ACCURACY_METRICS, BACKENDS, CLAIM_METRICS, DatasetSpecSchema, GROUPS, OPTIMIZERS, PAIRED_TESTS } from '../core/experiment';
+import {
+  ACCURACY_METRICS, BACKENDS, CLAIM_METRICS, DatasetSpecSchema, GROUPS, MODEL_HEADS, MODEL_INITS, OPTIMIZERS, PAIRED_TESTS,
+} from '../core/experiment';
 
 export const ModelSchema = z.strictObject({
   type: z.enum(['transformer', 'mlp']).default('transformer'),
@@ -16,6 +18,10 @@ export const ModelSchema = z.strictObject({
   pool: z.enum(['mean', 'cls']).optional(),
   dropout: z.number().min(0).lt(1).optional(),
   hidden: z.array(z.number().int().positive()).optional(),
+  head: z.enum(MODEL_HEADS).optional()
+    .describe('Transformer: where the final LayerNorm sits. pooled-norm (default): on the pooled vector; token-norm: on every token before pooling (DeiT, NeuTRENO\'s code)'),
+  init: z.enum(MODEL_INITS).optional()
+    .describe('Weight initialisation. glorot (default): Glorot-uniform matrices, zero biases; torch-default: PyTorch\'s nn.Linear/nn.Embedding defaults; timm: timm\'s ViT init (trunc-normal 0.02)'),
 });
 
 export const TrainSchema = z.strictObject({
