@@ -5,6 +5,8 @@
  * every value of its enumerated options, and every method of the paper configs (configs/papers/).
  */
 
+import type { ModelHead } from '../../src/core/experiment';
+
 export type GoldenModality = 'image' | 'tabular' | 'text';
 /** mean / cls: the Transformer with that pooling; mlp: the MLP. */
 export type GoldenNet = 'mean' | 'cls' | 'mlp';
@@ -16,6 +18,8 @@ export interface GoldenCaseSpec {
   parts: { method: string; options?: Record<string, unknown> }[];
   modality: GoldenModality;
   net: GoldenNet;
+  /** Transformer head (model.head; default: the default head, which the fixture's model then leaves out). */
+  head?: ModelHead;
   /** Transformer depth (default 2; NeuTRENO cases use 3 so that V⁰ feeds two later layers). */
   depth?: number;
   /** First seed of the method's random stream to try (default: derived from the name). */
@@ -111,4 +115,11 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'manifold-mixup+neutreno-image-mean', parts: [{ method: 'manifold-mixup', options: { layers: [1] } }, { method: 'neutreno' }], modality: 'image', net: 'mean', depth: 3 },
   { name: 'amplify+label-smoothing-text-cls', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 1 } }, { method: 'label-smoothing' }], modality: 'text', net: 'cls', accept: lambdaBelow(0.9) },
   { name: 'mixup+sam-tabular-mean', parts: [{ method: 'mixup' }, { method: 'sam' }], modality: 'tabular', net: 'mean', accept: lambdaBelow(0.9) },
+
+  // model.head token-norm (the final LayerNorm on every token, then pooling): mean pooling of images, masked mean
+  // pooling of text (only real tokens are pooled, all are normalised), CLS; and NeuTRENO's paper configs' network.
+  { name: 'baseline-image-mean-token-norm', parts: [{ method: 'baseline' }], modality: 'image', net: 'mean', head: 'token-norm' },
+  { name: 'baseline-text-mean-token-norm', parts: [{ method: 'baseline' }], modality: 'text', net: 'mean', head: 'token-norm' },
+  { name: 'baseline-image-cls-token-norm', parts: [{ method: 'baseline' }], modality: 'image', net: 'cls', head: 'token-norm' },
+  { name: 'neutreno-image-mean-token-norm', parts: [{ method: 'neutreno', options: { lambda: 0.6 } }], modality: 'image', net: 'mean', depth: 3, head: 'token-norm' },
 ];
