@@ -122,4 +122,9 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'baseline-text-mean-token-norm', parts: [{ method: 'baseline' }], modality: 'text', net: 'mean', head: 'token-norm' },
   { name: 'baseline-image-cls-token-norm', parts: [{ method: 'baseline' }], modality: 'image', net: 'cls', head: 'token-norm' },
   { name: 'neutreno-image-mean-token-norm', parts: [{ method: 'neutreno', options: { lambda: 0.6 } }], modality: 'image', net: 'mean', depth: 3, head: 'token-norm' },
+  // The AMPLIFY paper configs' network (token-norm, the nearest pre-norm counterpart of post-norm BERT).
+  { name: 'amplify-text-mean-maxbeta-token-norm', parts: [{ method: 'amplify', options: { lambda: 'max-beta', alpha: 0.1 } }], modality: 'text', net: 'mean', head: 'token-norm', accept: lambdaBelow(0.95) },
+  { name: 'amplify-text-mean-beta-token-norm', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 1 } }], modality: 'text', net: 'mean', head: 'token-norm', accept: lambdaBelow(0.9) },
+  { name: 'label-smoothing-text-mean-token-norm', parts: [{ method: 'label-smoothing', options: { epsilon: 0.1 } }], modality: 'text', net: 'mean', head: 'token-norm' },
+  { name: 'manifold-mixup-text-mean-block1-token-norm', parts: [{ method: 'manifold-mixup', options: { layers: [1] } }], modality: 'text', net: 'mean', head: 'token-norm' },
 ];
