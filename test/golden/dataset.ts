@@ -22,6 +22,10 @@ function main(argv: string[]): number {
   const exp = loadConfigFile(config);
   const plan = planRuns(exp);
   const spec = plan.runs[0];
+  if (plan.runs.some((r) => JSON.stringify([r.model, r.train]) !== JSON.stringify([spec.model, spec.train]))) {
+    process.stderr.write(`${config}: the config sweeps model or training settings; give the twin one point (mixbench run --set)\n`);
+    return 2;
+  }
   if (exp.datasets.length > 1 || exp.noise.some((n) => n.type !== 'none')) {
     process.stderr.write(`${config}: the twin's training script takes one dataset without noise; this config has ${exp.datasets.length} datasets and noise ${exp.noise.map((n) => n.label).join(', ')}\n`);
     return 2;
@@ -32,8 +36,8 @@ function main(argv: string[]): number {
     format: TWIN_DATASET_FORMAT,
     experiment: exp.name,
     dataset: { name: ds.name, modality: ds.modality, shape: ds.shape, numClasses: ds.numClasses, vocabSize: ds.vocabSize ?? null },
-    model: exp.model,
-    train: exp.train,
+    model: spec.model,
+    train: spec.train,
     methods: exp.methods.map((m) => ({ name: m.name, parts: m.parts })),
     seeds: exp.seeds,
     trainSplit: split(ds.train),
