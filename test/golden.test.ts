@@ -11,6 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { loadConfigFile } from '../src/config/load';
+import { MODEL_DEFAULTS, MODEL_HEADS, type ResolvedModel } from '../src/core/experiment';
 import { modalityOf } from '../src/data/spec';
 import { methodInfo, methodNames } from '../src/methods';
 import { checkGoldenCase, loadGoldenCases, useGoldenBackend, type Deviation, type GoldenCase } from './golden-util';
@@ -51,8 +52,16 @@ test('golden fixtures cover every catalogue method on every modality and model i
   }
   for (const pool of ['mean', 'cls']) {
     assert.ok(cases.some((c) => c.fixture.model.type === 'transformer' && c.fixture.model.pool === pool), `no golden fixture with pool ${pool}`);
+    for (const head of MODEL_HEADS) {
+      assert.ok(cases.some((c) => c.fixture.model.type === 'transformer' && c.fixture.model.pool === pool && headOf(c.fixture.model) === head),
+        `no golden fixture with pool ${pool} and model.head ${head}; ${ADD_CASE}`);
+    }
   }
 });
+
+function headOf(model: ResolvedModel): string | null {
+  return model.type === 'transformer' ? model.head ?? MODEL_DEFAULTS.head : null;
+}
 
 function paperConfigs(dir = join(REPO_ROOT, 'configs', 'papers')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -73,6 +82,7 @@ test('golden fixtures cover every method (and composition) of the paper configs 
           const same = [...f.method.map((p) => p.method)].sort();
           if (same.join('+') !== names.join('+') || f.data.modality !== modality || f.model.type !== model.type) return false;
           if (f.model.type === 'transformer' && model.type === 'transformer' && f.model.pool !== model.pool) return false;
+          if (headOf(f.model) !== headOf(model)) return false;
           // Options that choose a code path (enumerations, booleans) must match; numbers are only values.
           return method.parts.every((p) => {
             const fp = f.method.find((q) => q.method === p.method)!;
@@ -80,7 +90,7 @@ test('golden fixtures cover every method (and composition) of the paper configs 
           });
         });
         const what = method.parts.map((p) => `${p.method} ${JSON.stringify(p.options)}`).join(' + ');
-        assert.ok(found, `${file}: method ${method.name} (${what}) on ${ds.name} (${modality}, ${model.type}) has no golden fixture; ${ADD_CASE}`);
+        assert.ok(found, `${file}: method ${method.name} (${what}) on ${ds.name} (${modality}, ${model.type}${model.type === 'transformer' ? `, head ${headOf(model)}` : ''}) has no golden fixture; ${ADD_CASE}`);
       }
     }
   }

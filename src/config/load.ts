@@ -254,6 +254,9 @@ function crossFieldIssues(
       }
     });
   }
+  if (fields.model && typeof fields.model === 'object' && (fields.model as Record<string, unknown>).type === 'mlp' && 'head' in (fields.model as Record<string, unknown>)) {
+    issues.push(issueAt(src, ['model', 'head'], 'model.head places the Transformer\'s final LayerNorm; the MLP has none: remove model.head'));
+  }
   for (const point of points) {
     const model = point.model;
     const prefix = pointPrefix(point, many);

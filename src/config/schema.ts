@@ -4,7 +4,9 @@
  * options depend on the method; the noise axis is checked by `resolveNoise`.
  */
 import { z } from 'zod';
-import { ACCURACY_METRICS, AxisPlotSchema, BACKENDS, CLAIM_METRICS, DatasetSpecSchema, GROUPS, OPTIMIZERS, PAIRED_TESTS } from '../core/experiment';
+import {
+  ACCURACY_METRICS, AxisPlotSchema, BACKENDS, CLAIM_METRICS, DatasetSpecSchema, GROUPS, MODEL_HEADS, MODEL_INITS, OPTIMIZERS, PAIRED_TESTS,
+} from '../core/experiment';
 
 export const ModelSchema = z.strictObject({
   type: z.enum(['transformer', 'mlp']).default('transformer').describe('transformer (a ViT-style encoder over patches, features or words) or mlp (images and tabular rows)'),
@@ -16,6 +18,10 @@ export const ModelSchema = z.strictObject({
   pool: z.enum(['mean', 'cls']).optional().describe('transformer: mean over tokens (padding excluded) or a learned class token'),
   dropout: z.number().min(0).lt(1).optional().describe('dropout (transformer: embeddings, residual branches, MLP hidden units; mlp: hidden layers)'),
   hidden: z.array(z.number().int().positive()).optional().describe('mlp: widths of the hidden layers (a list: sweep it with {sweep: [[256], [128, 128]]})'),
+  head: z.enum(MODEL_HEADS).optional()
+    .describe('transformer: where the final LayerNorm sits. pooled-norm (default): on the pooled vector; token-norm: on every token before pooling (DeiT, NeuTRENO\'s official code)'),
+  init: z.enum(MODEL_INITS).optional()
+    .describe('weight initialisation. glorot (default): Glorot-uniform matrices, zero biases; torch-default: PyTorch\'s nn.Linear/nn.Embedding defaults; timm: timm\'s ViT init (N(0, 0.02²) matrices, zero biases)'),
 });
 
 export const TrainSchema = z.strictObject({

@@ -54,6 +54,25 @@ export const DATASET_DEFAULTS = { testFraction: 0.2, maxLength: 32, maxVocab: 20
 // ---------------------------------------------------------------------------------------------------------------
 // Model and training.
 
+/**
+ * Where the Transformer's final LayerNorm sits: on the pooled vector (`pooled-norm`, timm's average-pool ViT head),
+ * or on every token before pooling (`token-norm`, as DeiT and NeuTRENO's official code).
+ */
+export const MODEL_HEADS = ['pooled-norm', 'token-norm'] as const;
+export type ModelHead = (typeof MODEL_HEADS)[number];
+/**
+ * How the weights start (src/model/init.ts): `glorot` (Glorot-uniform matrices, zero biases), `torch-default`
+ * (PyTorch's nn.Linear / nn.Embedding defaults), `timm` (timm's ViT init: trunc-normal 0.02 matrices, zero biases).
+ */
+export const MODEL_INITS = ['glorot', 'torch-default', 'timm'] as const;
+export type ModelInit = (typeof MODEL_INITS)[number];
+/**
+ * The defaults of `head` and `init`, applied when the model is built (src/model/build.ts), not written into the
+ * resolved spec: the settings came after run ids existed, and a spec carries them only at other values, so the ids
+ * (a hash of the spec) of runs at the defaults stay what they were, whether the config names the default or not.
+ */
+export const MODEL_DEFAULTS: { head: ModelHead; init: ModelInit } = { head: 'pooled-norm', init: 'glorot' };
+
 export const ResolvedTransformerSchema = z.strictObject({
   type: z.literal('transformer'),
   dim: z.number().int().positive(),
@@ -63,6 +82,10 @@ export const ResolvedTransformerSchema = z.strictObject({
   patch: z.number().int().positive(),
   pool: z.enum(['mean', 'cls']),
   dropout: z.number().min(0).lt(1),
+  /** Absent = MODEL_DEFAULTS.head (see MODEL_DEFAULTS). */
+  head: z.enum(MODEL_HEADS).optional(),
+  /** Absent = MODEL_DEFAULTS.init. */
+  init: z.enum(MODEL_INITS).optional(),
 });
 export type ResolvedTransformer = z.infer<typeof ResolvedTransformerSchema>;
 
@@ -70,6 +93,8 @@ export const ResolvedMlpSchema = z.strictObject({
   type: z.literal('mlp'),
   hidden: z.array(z.number().int().positive()),
   dropout: z.number().min(0).lt(1),
+  /** Absent = MODEL_DEFAULTS.init. */
+  init: z.enum(MODEL_INITS).optional(),
 });
 export type ResolvedMlp = z.infer<typeof ResolvedMlpSchema>;
 

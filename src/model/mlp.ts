@@ -1,6 +1,6 @@
 /** A small MLP for tabular rows: [Linear → GELU → Dropout] × n → Linear. */
 import * as tf from '../tf';
-import type { ResolvedMlp } from '../core/experiment';
+import { MODEL_DEFAULTS, type ResolvedMlp } from '../core/experiment';
 import { ParamFactory, uniquePrefix } from './init';
 import { dense, dropout, gelu } from './ops';
 import type { ForwardOptions, Model } from './types';
@@ -12,13 +12,13 @@ export class Mlp implements Model {
   private readonly layers: { w: tf.Variable; b: tf.Variable }[] = [];
 
   constructor(readonly config: ResolvedMlp, readonly inputSize: number, readonly numClasses: number, seed: number) {
-    const f = new ParamFactory(seed, uniquePrefix('mlp'));
+    const f = new ParamFactory(seed, uniquePrefix('mlp'), config.init ?? MODEL_DEFAULTS.init);
     let fanIn = inputSize;
     config.hidden.forEach((width, i) => {
-      this.layers.push({ w: f.glorot(`dense${i}/w`, fanIn, width), b: f.constant(`dense${i}/b`, [width], 0) });
+      this.layers.push(f.linear(`dense${i}`, fanIn, width));
       fanIn = width;
     });
-    this.layers.push({ w: f.glorot('head/w', fanIn, numClasses), b: f.constant('head/b', [numClasses], 0) });
+    this.layers.push(f.linear('head', fanIn, numClasses));
     this.variables = f.variables;
     this.parameterCount = this.variables.reduce((s, v) => s + v.size, 0);
   }

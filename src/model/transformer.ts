@@ -6,7 +6,8 @@
  *     a = MHA(LN(h))                                   (hooks.attention may change the per-head context)
  *     h = h + Dropout(a)                               → hooks.hidden({kind: 'attention', layer: l})
  *     h = h + Dropout(MLP(LN(h)))                      → hooks.hidden({kind: 'block', layer: l})
- *   logits = Linear(LN(pool(h)))                      pool = mean over tokens, or the CLS token
+ *   logits = Linear(LN(pool(h)))                      head pooled-norm; pool = mean over tokens, or the CLS token
+ *   logits = Linear(pool(LN(h)))                      head token-norm (DeiT, NeuTRENO's official code)
  *
  * The 'attention' site is the residual stream right after the attention sub-block: in a post-norm BERT (AMPLIFY's
  * official code) the attention sub-block's output LayerNorm(h + MHA(h)) is exactly the residual stream handed to
@@ -15,7 +16,7 @@
  * Tokens are kept as [B·T, d] so every projection is one 2-D matmul (the wasm fast path).
  */
 import * as tf from '../tf';
-import type { ResolvedTransformer } from '../core/experiment';
+import { MODEL_DEFAULTS, type ModelHead, type ResolvedTransformer } from '../core/experiment';
 import { ParamFactory, uniquePrefix } from './init';
 import { addRow, dense, dropout, gelu, layerNorm } from './ops';
 import { multiHeadAttention } from './attention';
@@ -54,6 +55,7 @@ export class Transformer implements Model {
   private readonly lnfB: tf.Variable;
   private readonly wHead: tf.Variable;
   private readonly bHead: tf.Variable;
+  private readonly head: ModelHead;
 
   constructor(
     readonly config: ResolvedTransformer,
@@ -62,7 +64,8 @@ export class Transformer implements Model {
     seed: number,
   ) {
     const { dim, depth, mlpDim } = config;
-    const f = new ParamFactory(seed, uniquePrefix('vit'));
+    const f = new ParamFactory(seed, uniquePrefix('vit'), config.init ?? MODEL_DEFAULTS.init);
+    this.head = config.head ?? MODEL_DEFAULTS.head;
     if (input.image) {
       const { height, width, channels } = input.image;
       const p = config.patch;
@@ -79,28 +82,30 @@ export class Transformer implements Model {
       throw new Error('Transformer needs image, feature or text input');
     }
     // Text: a lookup table, not a projection, so it is named as an embedding (not decayed, src/train/optimizers.ts).
-    this.wPatch = f.glorot(input.text ? 'tokens/table' : 'patch/w', this.patchDim, dim);
-    this.bPatch = f.constant('patch/b', [dim], 0);
-    this.cls = config.pool === 'cls' ? f.truncNormal('cls', [1, dim], 0.02) : null;
+    if (input.text) {
+      this.wPatch = f.tokenTable('tokens/table', this.patchDim, dim);
+      this.bPatch = f.constant('patch/b', [dim], 0);
+    } else {
+      ({ w: this.wPatch, b: this.bPatch } = f.linear('patch', this.patchDim, dim, 'patch'));
+    }
+    this.cls = config.pool === 'cls' ? f.positional('cls', [1, dim]) : null;
     const seqLen = this.tokens + (this.cls ? 1 : 0);
-    this.pos = f.truncNormal('pos', [seqLen * dim], 0.02);
+    this.pos = f.positional('pos', [seqLen * dim]);
     for (let l = 0; l < depth; l++) {
       const n = `block${l}`;
+      const ln1g = f.constant(`${n}/ln1/g`, [dim], 1), ln1b = f.constant(`${n}/ln1/b`, [dim], 0);
+      const q = f.linear(`${n}/q`, dim, dim), k = f.linear(`${n}/k`, dim, dim), v = f.linear(`${n}/v`, dim, dim);
+      const o = f.linear(`${n}/o`, dim, dim);
+      const ln2g = f.constant(`${n}/ln2/g`, [dim], 1), ln2b = f.constant(`${n}/ln2/b`, [dim], 0);
+      const m1 = f.linear(`${n}/mlp1`, dim, mlpDim), m2 = f.linear(`${n}/mlp2`, mlpDim, dim);
       this.blocks.push({
-        ln1g: f.constant(`${n}/ln1/g`, [dim], 1), ln1b: f.constant(`${n}/ln1/b`, [dim], 0),
-        wq: f.glorot(`${n}/q/w`, dim, dim), bq: f.constant(`${n}/q/b`, [dim], 0),
-        wk: f.glorot(`${n}/k/w`, dim, dim), bk: f.constant(`${n}/k/b`, [dim], 0),
-        wv: f.glorot(`${n}/v/w`, dim, dim), bv: f.constant(`${n}/v/b`, [dim], 0),
-        wo: f.glorot(`${n}/o/w`, dim, dim), bo: f.constant(`${n}/o/b`, [dim], 0),
-        ln2g: f.constant(`${n}/ln2/g`, [dim], 1), ln2b: f.constant(`${n}/ln2/b`, [dim], 0),
-        w1: f.glorot(`${n}/mlp1/w`, dim, mlpDim), b1: f.constant(`${n}/mlp1/b`, [mlpDim], 0),
-        w2: f.glorot(`${n}/mlp2/w`, mlpDim, dim), b2: f.constant(`${n}/mlp2/b`, [dim], 0),
+        ln1g, ln1b, wq: q.w, bq: q.b, wk: k.w, bk: k.b, wv: v.w, bv: v.b, wo: o.w, bo: o.b,
+        ln2g, ln2b, w1: m1.w, b1: m1.b, w2: m2.w, b2: m2.b,
       });
     }
     this.lnfG = f.constant('lnf/g', [dim], 1);
     this.lnfB = f.constant('lnf/b', [dim], 0);
-    this.wHead = f.glorot('head/w', dim, numClasses);
-    this.bHead = f.constant('head/b', [numClasses], 0);
+    ({ w: this.wHead, b: this.bHead } = f.linear('head', dim, numClasses));
     this.variables = f.variables;
     this.parameterCount = this.variables.reduce((s, v) => s + v.size, 0);
   }
@@ -159,13 +164,15 @@ export class Transformer implements Model {
       if (hooks?.hidden) h = hooks.hidden({ kind: 'block', layer }, h.reshape([B, T, dim])).reshape([B * T, dim]);
     });
 
+    // token-norm: the final LayerNorm on every token, then pooling of the normalised tokens.
+    if (this.head === 'token-norm') h = layerNorm(h, this.lnfG as tf.Tensor1D, this.lnfB as tf.Tensor1D);
     const seq = h.reshape([B, T, dim]);
     const pooled = (this.cls
       ? seq.slice([0, 0, 0], [B, 1, dim]).reshape([B, dim])
       : masks // text: the mean over real tokens only
         ? tf.sum(tf.mul(seq, tf.tensor3d(masks.poolWeights, [B, T, 1])), 1)
         : tf.mean(seq, 1)) as tf.Tensor2D;
-    const normed = layerNorm(pooled, this.lnfG as tf.Tensor1D, this.lnfB as tf.Tensor1D);
+    const normed = this.head === 'pooled-norm' ? layerNorm(pooled, this.lnfG as tf.Tensor1D, this.lnfB as tf.Tensor1D) : pooled;
     return dense(normed, this.wHead as tf.Tensor2D, this.bHead as tf.Tensor1D);
   }
 

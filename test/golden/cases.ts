@@ -5,6 +5,8 @@
  * every value of its enumerated options, and every method of the paper configs (configs/papers/).
  */
 
+import type { ModelHead } from '../../src/core/experiment';
+
 export type GoldenModality = 'image' | 'tabular' | 'text';
 /** mean / cls: the Transformer with that pooling; mlp: the MLP. */
 export type GoldenNet = 'mean' | 'cls' | 'mlp';
@@ -18,6 +20,8 @@ export interface GoldenCaseSpec {
   net: GoldenNet;
   /** The shape of one example, when not the modality's GOLDEN_SHAPES one (saliency needs 1 or 3 image channels). */
   shape?: number[];
+  /** Transformer head (model.head; default: the default head, which the fixture's model then leaves out). */
+  head?: ModelHead;
   /** Transformer depth (default 2; NeuTRENO cases use 3 so that V⁰ feeds two later layers). */
   depth?: number;
   /** First seed of the method's random stream to try (default: derived from the name). */
@@ -132,4 +136,16 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   // The CutMix arm of configs/papers/transmix.yaml.
   { name: 'cutmix+label-smoothing-image-cls', parts: [{ method: 'cutmix' }, { method: 'label-smoothing' }], modality: 'image', net: 'cls', accept: partialBox },
   { name: 'mixup+sam-tabular-mean', parts: [{ method: 'mixup' }, { method: 'sam' }], modality: 'tabular', net: 'mean', accept: lambdaBelow(0.9) },
+
+  // model.head token-norm (the final LayerNorm on every token, then pooling): mean pooling of images, masked mean
+  // pooling of text (only real tokens are pooled, all are normalised), CLS; and NeuTRENO's paper configs' network.
+  { name: 'baseline-image-mean-token-norm', parts: [{ method: 'baseline' }], modality: 'image', net: 'mean', head: 'token-norm' },
+  { name: 'baseline-text-mean-token-norm', parts: [{ method: 'baseline' }], modality: 'text', net: 'mean', head: 'token-norm' },
+  { name: 'baseline-image-cls-token-norm', parts: [{ method: 'baseline' }], modality: 'image', net: 'cls', head: 'token-norm' },
+  { name: 'neutreno-image-mean-token-norm', parts: [{ method: 'neutreno', options: { lambda: 0.6 } }], modality: 'image', net: 'mean', depth: 3, head: 'token-norm' },
+  // The AMPLIFY paper configs' network (token-norm, the nearest pre-norm counterpart of post-norm BERT).
+  { name: 'amplify-text-mean-maxbeta-token-norm', parts: [{ method: 'amplify', options: { lambda: 'max-beta', alpha: 0.1 } }], modality: 'text', net: 'mean', head: 'token-norm', accept: lambdaBelow(0.95) },
+  { name: 'amplify-text-mean-beta-token-norm', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 1 } }], modality: 'text', net: 'mean', head: 'token-norm', accept: lambdaBelow(0.9) },
+  { name: 'label-smoothing-text-mean-token-norm', parts: [{ method: 'label-smoothing', options: { epsilon: 0.1 } }], modality: 'text', net: 'mean', head: 'token-norm' },
+  { name: 'manifold-mixup-text-mean-block1-token-norm', parts: [{ method: 'manifold-mixup', options: { layers: [1] } }], modality: 'text', net: 'mean', head: 'token-norm' },
 ];

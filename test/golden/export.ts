@@ -32,7 +32,9 @@ const MAX_SEED_TRIES = 500;
 
 function modelOf(spec: GoldenCaseSpec): ResolvedModel {
   if (spec.net === 'mlp') return { type: 'mlp', hidden: GOLDEN_MLP_HIDDEN, dropout: 0 };
-  return { type: 'transformer', ...GOLDEN_TRANSFORMER, depth: spec.depth ?? GOLDEN_TRANSFORMER.depth, pool: spec.net };
+  return {
+    type: 'transformer', ...GOLDEN_TRANSFORMER, depth: spec.depth ?? GOLDEN_TRANSFORMER.depth, pool: spec.net, ...(spec.head ? { head: spec.head } : {}),
+  };
 }
 
 /** A batch: Gaussian images and rows; text rows of different lengths (ids ≥ 1) padded with 0 at the end. */
