@@ -151,6 +151,9 @@ def main():
     ap.add_argument('--out', help='where to write the summary (JSON); default: beside the export')
     ap.add_argument('--dtypes', default='float64,float32', help='the twin precisions to replay in; the first is the reference')
     args = ap.parse_args()
+    if not os.path.isfile(args.export):
+        print(f'{args.export}: no such file; write it with `npm run trajectory -- <config> --export-only`', file=sys.stderr)
+        sys.exit(2)
     with open(args.export, encoding='utf-8') as f:
         ex = json.load(f)
     if ex.get('format') != FORMAT:
