@@ -32,6 +32,10 @@ from methods import Step  # noqa: E402
 from model import Net, forward, token_cosines  # noqa: E402
 from optim import clip, make_optimizer  # noqa: E402
 
+# One thread: the networks are small, and on a loaded machine OpenMP worker threads waiting on each other at every op
+# made the replay a hundred times slower than single-threaded (measured: 2 s of CPU in 5 min of wall time).
+torch.set_num_threads(1)
+
 FORMAT = 'mixbench-trajectory/1'
 DTYPES = {'float64': torch.float64, 'float32': torch.float32}
 OVERSMOOTHING_EXAMPLES = 512  # as src/train/oversmoothing.ts
@@ -97,6 +101,20 @@ def replay(ex, dtype):
     return {'losses': np.array(losses), 'evals': evals, 'weights': weights, 'cosines': cos, 'seconds': time.time() - t0}
 
 
+def save_replay(path, r):
+    """A replay's results, so that replays in several precisions can run as separate processes (--reuse)."""
+    tmp = f'{path}.tmp{os.getpid()}.npz'
+    np.savez(tmp, losses=r['losses'], weights=np.stack(r['weights']), evals=json.dumps(r['evals']),
+             cosines=json.dumps(r['cosines']), seconds=r['seconds'])
+    os.replace(tmp, path)
+
+
+def load_replay(path):
+    z = np.load(path)
+    return {'losses': z['losses'], 'weights': list(z['weights']), 'evals': json.loads(str(z['evals'])),
+            'cosines': json.loads(str(z['cosines'])), 'seconds': float(z['seconds'])}
+
+
 def dtype_name(dtype):
     return next(k for k, v in DTYPES.items() if v == dtype)
 
@@ -150,6 +168,9 @@ def main():
     ap.add_argument('export', help='the export written by `npm run trajectory` (<out>/<method>.export.json)')
     ap.add_argument('--out', help='where to write the summary (JSON); default: beside the export')
     ap.add_argument('--dtypes', default='float64,float32', help='the twin precisions to replay in; the first is the reference')
+    ap.add_argument('--reuse', action='store_true',
+                    help='take a precision\'s replay from <export>.twin-<dtype>.npz when present (every replay is saved '
+                         'there), e.g. after replaying float64 and float32 in two processes')
     args = ap.parse_args()
     if not os.path.isfile(args.export):
         print(f'{args.export}: no such file; write it with `npm run trajectory -- <config> --export-only`', file=sys.stderr)
@@ -167,7 +188,15 @@ def main():
     last = sum(1 for s in ex['steps'] if s['epoch'] == epochs[-1])
 
     mb = mixbench_side(ex)
-    twins = {d: replay(ex, DTYPES[d]) for d in dtypes}
+    twins = {}
+    for d in dtypes:
+        saved = args.export.replace('.export.json', '') + f'.twin-{d}.npz'
+        if args.reuse and os.path.isfile(saved):
+            twins[d] = load_replay(saved)
+            print(f'  twin {d}: reusing {saved}', file=sys.stderr)
+            continue
+        twins[d] = replay(ex, DTYPES[d])
+        save_replay(saved, twins[d])
     ref_name = dtypes[0]
     ref = twins[ref_name]
     comparisons = {f'mixbench vs twin {ref_name}': drift(mb, ref, last)}
