@@ -168,6 +168,7 @@ def main():
     ap.add_argument('export', help='the export written by `npm run trajectory` (<out>/<method>.export.json)')
     ap.add_argument('--out', help='where to write the summary (JSON); default: beside the export')
     ap.add_argument('--dtypes', default='float64,float32', help='the twin precisions to replay in; the first is the reference')
+    ap.add_argument('--epochs', type=int, help='replay only the first N epochs of the export')
     ap.add_argument('--reuse', action='store_true',
                     help='take a precision\'s replay from <export>.twin-<dtype>.npz when present (every replay is saved '
                          'there), e.g. after replaying float64 and float32 in two processes')
@@ -184,13 +185,27 @@ def main():
     for d in dtypes:
         if d not in DTYPES:
             raise SystemExit(f'--dtypes: unknown precision {d!r}; use float64 and/or float32')
+    truncated = args.epochs is not None and args.epochs < len(ex['epochs'])
+    if truncated:
+        # Replay the first epochs only: mixbench's per-step losses and per-epoch weights and accuracies up to there;
+        # mixbench measured its cosines only at the end of the run, so the twin's diagnostic is applied to
+        # mixbench's weights of that epoch instead (named as such in the summary).
+        ex['steps'] = [s for s in ex['steps'] if s['epoch'] <= args.epochs]
+        ex['epochs'] = ex['epochs'][:args.epochs]
     epochs = sorted({s['epoch'] for s in ex['steps']})
     last = sum(1 for s in ex['steps'] if s['epoch'] == epochs[-1])
 
     mb = mixbench_side(ex)
+    if truncated and ex['oversmoothing'] is not None:
+        net = Net(ex['model'], ex['data'])
+        offsets = np.cumsum([0] + [int(np.prod(p['shape'])) for p in ex['params']])
+        P = {p['name']: torch.tensor(mb['weights'][-1][offsets[i]:offsets[i + 1]].reshape(p['shape']))
+             for i, p in enumerate(ex['params'])}
+        xt = torch.tensor(fixture.decode_f32(ex['testSet']['x'], [ex['testSet']['n'], *ex['data']['shape']]))
+        mb['cosines'] = token_cosines(net, P, xt[:min(OVERSMOOTHING_EXAMPLES, xt.shape[0])], neutreno_lambda(ex['method']))
     twins = {}
     for d in dtypes:
-        saved = args.export.replace('.export.json', '') + f'.twin-{d}.npz'
+        saved = args.export.replace('.export.json', '') + f'.twin-{d}{f"-epochs{args.epochs}" if truncated else ""}.npz'
         if args.reuse and os.path.isfile(saved):
             twins[d] = load_replay(saved)
             print(f'  twin {d}: reusing {saved}', file=sys.stderr)
@@ -210,6 +225,8 @@ def main():
         'backend': ex['backend'],
         'torch': torch.__version__,
         'steps': len(ex['steps']),
+        'truncatedAtEpoch': args.epochs if truncated else None,
+        'mixbenchCosines': 'the twin\'s diagnostic on mixbench\'s weights of the last replayed epoch' if truncated else 'mixbench\'s',
         'epochs': len(epochs),
         'mixbench': {'finalAccuracy': mb['evals'][-1]['testAccuracy'], 'cosines': mb['cosines'], 'losses': mb['losses'].tolist(),
                      'accuracy': [e['testAccuracy'] for e in mb['evals']], 'seconds': ex.get('mixbenchSeconds')},
