@@ -1,9 +1,20 @@
 /**
- * `npm run bench`: training and evaluation throughput of the reference workloads on every tfjs backend that loads,
- * side by side with the same models in PyTorch (bench/torch_ref.py) when `import torch` works. Never a test.
+ * `npm run bench`: training and evaluation throughput of the reference workloads on wasm (with --full: on every tfjs
+ * backend that loads, forced wasm threads included), side by side with the same models in PyTorch (bench/torch_ref.py) when `import torch` works. Never a test.
  *
- *   npm run bench -- [--backends tensorflow,wasm,wasm-threads,wasm-2proc,cpu] [--workloads A,B,TEXT,MLP] [--rounds 3]
+ *   npm run bench -- [--full] [--backends wasm,wasm-2proc] [--workloads A,B] [--rounds 2]
  *                    [--out FILE] [--no-torch] [--torch-python PATH] [--cpu-b] [--no-methods] [--no-bookkeeping]
+ *                    [--no-optimizer] [--no-sweep] [--no-run] [--no-jobs] [--no-cost] [--sweep-epochs N] [--sweep-rounds R]
+ *                    [--sweep-config FILE] [--sweep-torch-parallel 1,2] [--steps-only]
+ *
+ * After the step throughput, five whole-run measurements (each in its own child processes; --steps-only skips them):
+ *   optimizer  kernel calls and CPU time per step of workload A, before (per-variable optimizer, copying saved
+ *              tensors) and after (fused flat-buffer optimizer, shared saved tensors): bench/profile.ts, interleaved;
+ *   sweep      a reduced paper config's whole wall time with `mixbench run`'s default flags (and with --jobs 2) against
+ *              the same runs done the PyTorch way, one process per run (bench/sweep-compare.ts, bench/torch_run.py);
+ *   run        one run end to end, samples/s of the whole process, mixbench vs PyTorch (bench/sweep-compare.ts);
+ *   jobs       --jobs 2 ÷ --jobs 1 for 8 short runs, with start-up, per-run gaps and tail (bench/sweep.ts);
+ *   cost       where one run's CPU time goes: training, evaluation, memorisation probe, diagnostics (bench/run-cost.ts).
  *
  * The wasm thread question is measured by two extra contenders: `wasm-threads` forces tfjs-backend-wasm's
  * multithreaded build with 2 threads (bench/wasm-threads.ts), and `wasm-2proc` runs two single-thread wasm
@@ -211,9 +222,12 @@ function fmt(x: number | undefined, digits = 0): string {
 }
 
 async function parent(args: string[]): Promise<void> {
-  const backends = (flag(args, '--backends') ?? 'tensorflow,wasm,wasm-threads,wasm-2proc,cpu').split(',').filter(Boolean);
-  const workloads = (flag(args, '--workloads') ?? 'A,B,TEXT,MLP').split(',').filter(Boolean);
-  const rounds = Number(flag(args, '--rounds') ?? 3);
+  // The default step table is what a run uses (one wasm process per core); --full adds the settled alternatives
+  // (tfjs-node, forced wasm threads, the cpu backend) and the TEXT and MLP workloads, about three times as long.
+  const full = args.includes('--full');
+  const backends = (flag(args, '--backends') ?? (full ? 'tensorflow,wasm,wasm-threads,wasm-2proc,cpu' : 'wasm,wasm-2proc')).split(',').filter(Boolean);
+  const workloads = (flag(args, '--workloads') ?? (full ? 'A,B,TEXT,MLP' : 'A,B')).split(',').filter(Boolean);
+  const rounds = Number(flag(args, '--rounds') ?? (full ? 3 : 2));
   const out = resolve(flag(args, '--out') ?? 'bench-results.json');
   const useTorch = !args.includes('--no-torch');
   const cpuB = args.includes('--cpu-b');
@@ -358,16 +372,140 @@ async function parent(args: string[]): Promise<void> {
       rmSync(json);
     } else notes.push(`bench/bookkeeping.ts exited with ${r.status}: ${`${r.stderr}`.trim().split('\n').pop()}`);
   }
+  const whole = args.includes('--steps-only') ? {} : wholeRunSections(args, py, out, notes);
   for (const n of notes) console.log(`note: ${n}`);
   const loadEnd = os.loadavg();
+  summary(machine.cpu, machine.cores, machine.loadavgStart, loadEnd, whole);
   console.log(`load average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')} (shared machine: treat ratios, not absolute values, as the result)`);
 
   const doc = {
     started, finished: new Date().toISOString(), machine: { ...machine, loadavgEnd: loadEnd }, rounds, workloads: WORKLOADS.filter((w) => workloads.includes(w.id)).map((w: Workload) => ({ id: w.id, description: w.description })),
-    rows, torch: torchResults.length ? { python: py, runs: torchResults } : null, methods, bookkeeping, notes, raw: results,
+    rows, torch: torchResults.length ? { python: py, runs: torchResults } : null, methods, bookkeeping, ...whole, notes, raw: results,
   };
   writeFileSync(out, JSON.stringify(doc, null, 2));
   console.log(`JSON: ${out}`);
+}
+
+/** The three whole-run comparisons of issue 15 together, with the machine they were measured on. */
+function summary(cpu: string, cores: number, loadStart: number[], loadEnd: number[], whole: Record<string, unknown>): void {
+  const w = whole as {
+    run?: { ratio: number; cpuRatio: number };
+    sweep?: { ratio: number; ratioJobs2?: number; cpuRatio: number; runs: number; epochs: number };
+    jobs?: { ratio: number; idleBound: number };
+  };
+  if (!w.run && !w.sweep && !w.jobs) return;
+  const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'not measured' : `${v.toFixed(2)}×`);
+  console.log('');
+  console.log(`Summary on ${cpu}, ${cores} cores (load average ${loadStart[0].toFixed(1)} at start, ${loadEnd[0].toFixed(1)} at end):`);
+  console.log(`  one run end to end, mixbench ÷ PyTorch samples/s:            ${x(w.run?.ratio)} wall, ${x(w.run?.cpuRatio)} per CPU second (target ≥ 0.5×)`);
+  console.log(`  reduced paper sweep, PyTorch one-process-per-run ÷ mixbench: ${x(w.sweep?.ratio)} wall (--jobs 2: ${x(w.sweep?.ratioJobs2)}), ${x(w.sweep?.cpuRatio)} CPU seconds (target ≥ 1.0×)`);
+  console.log(`  --jobs 2 ÷ --jobs 1, 8 runs × 3 epochs at dim 32:            ${x(w.jobs?.ratio)} wall, ${x(w.jobs?.idleBound)} from CPU time (target ≥ 1.8×)`);
+}
+
+/** Run a bench script as a child with `--json FILE`; its parsed result, or null (a note says why). */
+function jsonChild(script: string, argv: string[], out: string, notes: string[], what: string): unknown {
+  const json = `${out}.${what}.tmp`;
+  const r = spawnSync(process.execPath, [join(__dirname, script), ...argv, '--json', json], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  for (const l of `${r.stderr}`.trim().split('\n')) if (l.startsWith('  ') || l.startsWith('--jobs')) console.error(l);
+  if (r.status !== 0 || !existsSync(json)) {
+    notes.push(`${what}: bench/${script.replace(/\.js$/, '.ts')} exited with ${r.status}: ${`${r.stderr}`.trim().split('\n').pop()}`);
+    return null;
+  }
+  const parsed = JSON.parse(readFileSync(json, 'utf8'));
+  rmSync(json);
+  return parsed;
+}
+
+interface ProfileSummary { callsPerStep: number; cpuMs: number; phases: Record<string, { calls: number; kernelCpuMs: number }> }
+
+/** The issue-15 measurements: optimizer before/after, whole sweep and one run vs PyTorch, --jobs scaling, run cost. */
+function wholeRunSections(args: string[], py: string | null, out: string, notes: string[]): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  const torchArgs = py ? ['--torch-python', py] : ['--no-torch'];
+  if (!args.includes('--no-optimizer')) {
+    // Interleaved rounds of the "before" and "after" step; kernel calls are exact, CPU ms are medians.
+    const before: ProfileSummary[] = [];
+    const after: ProfileSummary[] = [];
+    for (let r = 0; r < 3; r++) {
+      for (const [list, extra] of [[before, ['--optimizer', 'per-variable', '--copy-saved']], [after, ['--optimizer', 'fused']]] as const) {
+        const p = spawnSync(process.execPath, [join(__dirname, 'profile.js'), 'A', 'wasm', '20', ...extra, '--json'], { encoding: 'utf8' });
+        const line = `${p.stdout}`.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+        if (line) list.push(JSON.parse(line) as ProfileSummary);
+      }
+    }
+    if (before.length && after.length) {
+      const med = (xs: number[]) => median(xs);
+      const row = (xs: ProfileSummary[]) => ({
+        callsPerStep: xs[0].callsPerStep, optimizerCalls: xs[0].phases.optimizer?.calls, cpuMsPerStep: med(xs.map((x) => x.cpuMs)),
+        optimizerKernelCpuMs: med(xs.map((x) => x.phases.optimizer?.kernelCpuMs ?? NaN)),
+      });
+      result.optimizer = { before: row(before), after: row(after), load: os.loadavg() };
+      const b = row(before);
+      const a = row(after);
+      console.log('');
+      console.log(`Workload A step on wasm, before → after (per-variable optimizer and copied saved tensors → fused flat-buffer optimizer and shared saved tensors; bench/profile.ts, 3 interleaved rounds):`);
+      console.log(`  kernel calls per step ${b.callsPerStep} → ${a.callsPerStep} (optimizer ${b.optimizerCalls} → ${a.optimizerCalls}); CPU ms per step ${b.cpuMsPerStep.toFixed(1)} → ${a.cpuMsPerStep.toFixed(1)} (${(b.cpuMsPerStep / a.cpuMsPerStep).toFixed(2)}×)`);
+    } else notes.push('optimizer before/after: bench/profile.ts failed');
+  }
+  const epochs = flag(args, '--sweep-epochs');
+  const rounds = flag(args, '--sweep-rounds') ?? '1';
+  const config = flag(args, '--sweep-config');
+  const what = ['sweep', 'run'].filter((w) => !args.includes(`--no-${w}`));
+  if (what.length) {
+    const parallel = flag(args, '--sweep-torch-parallel');
+    const argv = ['--what', what.join(','), '--rounds', rounds, ...torchArgs, ...(epochs ? ['--epochs', epochs] : []), ...(config ? ['--config', config] : []),
+      ...(parallel ? ['--torch-parallel', parallel] : [])];
+    const r = jsonChild('sweep-compare.js', argv, out, notes, 'sweep') as {
+      sweep?: {
+        config: string; runs: number; epochs: number; best: string; ratio: number; ratioJobs2?: number; cpuRatio: number;
+        mixbench: { label: string; seconds: number; cpuSeconds: number; peakRssMb?: number }[]; torch: { label: string; seconds: number; cpuSeconds: number }[];
+      };
+      run?: { mixbenchSamplesPerSec: number; torchSamplesPerSec: number; ratio: number; cpuRatio: number; samples: number };
+    } | null;
+    if (r) {
+      Object.assign(result, r);
+      console.log('');
+      if (r.sweep) {
+        console.log(`Whole sweep: ${r.sweep.config.replace(/^.*?configs\//, 'configs/')}${epochs ? ` shortened to ${r.sweep.epochs} epochs` : ''} (${r.sweep.runs} runs), wall seconds (median of rounds):`);
+        const labels = [...new Set([...r.sweep.mixbench, ...r.sweep.torch].map((t) => t.label))];
+        const all = [...r.sweep.mixbench, ...r.sweep.torch] as { label: string; seconds: number; cpuSeconds: number; peakRssMb?: number }[];
+        for (const l of labels) {
+          const ts = all.filter((t) => t.label === l);
+          const rss = ts.map((t) => t.peakRssMb).filter((x): x is number => x !== undefined);
+          console.log(`  ${l}: ${median(ts.map((t) => t.seconds)).toFixed(1)} s wall, ${median(ts.map((t) => t.cpuSeconds)).toFixed(1)} CPU s${rss.length ? `, largest process ${Math.max(...rss).toFixed(0)} MB` : ''}`);
+        }
+        console.log(`  PyTorch best (${r.sweep.best}) ÷ mixbench default flags = ${r.sweep.ratio.toFixed(2)}×${r.sweep.ratioJobs2 ? `; ÷ mixbench --jobs 2 = ${r.sweep.ratioJobs2.toFixed(2)}×` : ''} (≥ 1: mixbench is as fast); CPU seconds ${r.sweep.cpuRatio.toFixed(2)}×`);
+      }
+      if (r.run) console.log(`One run end to end (configs/quick.yaml model, 15 epochs): mixbench ${fmt(r.run.mixbenchSamplesPerSec)} samples/s, PyTorch ${fmt(r.run.torchSamplesPerSec)} samples/s: ${r.run.ratio.toFixed(2)}× (per CPU second, against PyTorch at 1 thread: ${r.run.cpuRatio.toFixed(2)}×)`);
+    }
+  }
+  if (!args.includes('--no-jobs')) {
+    const r = jsonChild('sweep.js', ['--runs', '8', '--epochs', '3', '--jobs', '2', '--backend', 'wasm'], out, notes, 'jobs') as {
+      ratio: number; idleBound: number; cpuSecondsPerRun: Record<string, number>; timings: { jobs: number; startupSeconds: number; gapSeconds: number; gaps: number; tailSeconds: number; load: number[] }[];
+    } | null;
+    if (r) {
+      result.jobs = r;
+      console.log('');
+      console.log(`--jobs 2 ÷ --jobs 1, 8 runs × 3 epochs at dim 32 (bench/sweep.ts): ${r.ratio.toFixed(2)}× wall; ${r.idleBound.toFixed(2)}× from CPU time (what an idle machine allows)`);
+      for (const t of r.timings) {
+        console.log(`  --jobs ${t.jobs}: start-up ${t.startupSeconds.toFixed(2)} s, ${(1000 * t.gapSeconds / Math.max(1, t.gaps)).toFixed(0)} ms between runs, tail ${t.tailSeconds.toFixed(2)} s; CPU s per run ${r.cpuSecondsPerRun[`jobs${t.jobs}`].toFixed(2)} (load ${t.load.map((l) => l.toFixed(1)).join(' → ')})`);
+      }
+    }
+  }
+  if (!args.includes('--no-cost')) {
+    const r = jsonChild('run-cost.js', ['--runs', '2', ...(epochs ? ['--epochs', epochs] : []), ...(config ? ['--config', config] : [])], out, notes, 'cost') as {
+      runs: { id: string; noise: string; seconds: Record<string, number>; shares: Record<string, number> }[];
+    } | null;
+    if (r) {
+      result.cost = r;
+      console.log('');
+      console.log('Where a run\'s CPU time goes (bench/run-cost.ts):');
+      for (const run of r.runs) {
+        console.log(`  ${run.id} (noise ${run.noise}, ${run.seconds.total.toFixed(1)} CPU s): ${Object.entries(run.shares).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', ')}`);
+      }
+    }
+  }
+  return result;
 }
 
 async function main(): Promise<void> {

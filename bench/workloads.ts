@@ -9,7 +9,7 @@ import { buildModel } from '../src/model/build';
 import { oneHot } from '../src/model/ops';
 import type { Model } from '../src/model/types';
 import type { Modality } from '../src/core/experiment';
-import { createOptimizer, type Optimizer } from '../src/train/optimizers';
+import { createOptimizer, createPerVariableOptimizer, type Optimizer } from '../src/train/optimizers';
 import { predictLogits } from '../src/train/predict';
 import { makeStepLoss, plainGradients } from '../src/train/step';
 import { Rng } from '../src/util/rng';
@@ -81,14 +81,17 @@ function randomInputs(w: Workload, n: number, rng: Rng): Float32Array {
   return x;
 }
 
-export function makeHarness(w: Workload, opts: { batches?: number; evalN?: number; seed?: number } = {}): Harness {
+/** Which optimizer formulation a harness uses: the fused flat-buffer one (what training runs) or the per-variable reference. */
+export type OptimizerForm = 'fused' | 'per-variable';
+
+export function makeHarness(w: Workload, opts: { batches?: number; evalN?: number; seed?: number; optimizer?: OptimizerForm } = {}): Harness {
   const nBatches = opts.batches ?? 4;
   const evalN = opts.evalN ?? 1024;
   const rng = new Rng(opts.seed ?? 12345);
   const ds = { modality: w.modality, shape: w.shape, numClasses: w.numClasses, vocabSize: w.vocabSize };
   const model = buildModel(w.model, ds as Parameters<typeof buildModel>[1], 777);
   const cfg = trainConfig();
-  const optimizer = createOptimizer(cfg, model.variables);
+  const optimizer = (opts.optimizer === 'per-variable' ? createPerVariableOptimizer : createOptimizer)(cfg, model.variables);
   // Batches prepared once, as the loop does per epoch.
   const xs: tf.Tensor[] = [];
   const ys: tf.Tensor2D[] = [];

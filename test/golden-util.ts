@@ -116,12 +116,12 @@ export function runMixbenchStep(f: GoldenFixture): MixbenchStep {
     assignAll(model.variables, w0);
 
     const parts = instantiateMethod({ name: f.case, parts: f.method }, f.model);
+    const x = decodeF32(f.batch.x);
     const steps = beginStep(parts, {
       rng: new Rng(f.seeds.method), numClasses: f.data.numClasses, batchSize: f.batch.shape[0], epoch: 1, step: 0,
-      modality: f.data.modality, shape: f.data.shape,
+      modality: f.data.modality, shape: f.data.shape, inputs: x,
     });
     const draws = steps.map((s, i) => ({ part: f.method[i].method, ...plain(s.info) }));
-    const x = decodeF32(f.batch.x);
     const labels = Int32Array.from(f.batch.labels);
 
     // A view of the model that records every forward pass: its logits and the weights it ran at.

@@ -22,7 +22,9 @@ function modulesLoadedBy(args: string[], dir: string): { status: number | null; 
 test('validate, plan and methods load no @tensorflow module (a config with every listed method)', () => {
   const dir = tempDir();
   const config = join(dir, 'every-method.yaml');
-  writeFileSync(config, `name: every-method\nseeds: 1\ndatasets: [digits]\nmethods: [${METHODS.map((m) => m.name).join(', ')}]\n`);
+  writeFileSync(config, `name: every-method\nseeds: 1\ndatasets: [digits]\nmethods: [${METHODS.map((m) => m.name).join(', ')}]\n` +
+    // CLS pooling: every method takes it (TransMix needs it).
+    'model: {type: transformer, pool: cls}\n');
   for (const args of [['validate', config], ['plan', config, '--json'], ['methods']]) {
     const r = modulesLoadedBy(args, dir);
     assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);

@@ -24,7 +24,9 @@ before(async () => {
 
 /** The tiny model the matrix runs a method on: a Transformer where it can, else an MLP. */
 function modelFor(m: MethodModule): ResolvedModel {
-  return m.models.includes('transformer') ? tinyConfig() : { type: 'mlp', hidden: [8, 8], dropout: 0 };
+  if (!m.models.includes('transformer')) return { type: 'mlp', hidden: [8, 8], dropout: 0 };
+  // A method that refuses mean pooling (TransMix reads the class token) runs on the CLS Transformer.
+  return m.checkModel({}, tinyConfig()) ? tinyConfig({ pool: 'cls' }) : tinyConfig();
 }
 
 test('limit case: every method with its limit options is its reference bit for bit (one step; two AdamW steps), and not with its defaults', () => {

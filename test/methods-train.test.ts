@@ -35,7 +35,8 @@ function spec(parts: Record<string, Record<string, unknown>>): RunSpec {
       name: Object.keys(parts).join('+'),
       parts: Object.entries(parts).map(([m, o]) => ({ method: m, options: methodInfo(m)!.options.parse(o) })),
     },
-    model: tinyConfig(),
+    // A method that refuses mean pooling (TransMix reads the class token) trains the CLS Transformer.
+    model: Object.entries(parts).some(([m, o]) => methodInfo(m)!.checkModel(o, tinyConfig())) ? tinyConfig({ pool: 'cls' }) : tinyConfig(),
     train: resolveTrain({ epochs: 3, batchSize: 8, warmupEpochs: 0, evalBatchSize: 16 }),
   };
 }
@@ -43,7 +44,8 @@ function spec(parts: Record<string, Record<string, unknown>>): RunSpec {
 test('no tensor growth per step for every method (and a composed one), in the training loop', async () => {
   const ds = synthetic(24, 12);
   const all: Record<string, Record<string, unknown>>[] = methodNames().map((m) => ({ [m]: {} }));
-  all.push({ amplify: { lambda: 'beta', alpha: 1 }, neutreno: {}, 'label-smoothing': {} }, { mixup: {}, sam: {} }, { dgmix: { adaptive: true }, neutreno: {} });
+  all.push({ amplify: { lambda: 'beta', alpha: 1 }, neutreno: {}, 'label-smoothing': {} }, { mixup: {}, sam: {} }, { dgmix: { adaptive: true }, neutreno: {} },
+    { transmix: { switchProb: 1 }, 'label-smoothing': {}, neutreno: {} }, { transmix: {}, sam: {} });
   for (const p of all) {
     const before0 = tf.memory().numTensors;
     const out = await trainRun(spec(p), ds);
@@ -69,7 +71,10 @@ test('evaluation sees the plain network: mixing parts leave no hooks at evaluati
   const { networkHooks } = await import('../src/train/step');
   const { instantiateMethod } = await import('../src/methods/registry');
   for (const m of methodNames()) {
-    const ps = instantiateMethod({ name: m, parts: [{ method: m, options: methodInfo(m)!.options.parse({}) }] }, tinyConfig());
+    const options = methodInfo(m)!.options.parse({});
+    // Methods that refuse the mean-pooled model (transmix) get the CLS one.
+    const model = methodInfo(m)!.checkModel(options, tinyConfig()) ? tinyConfig({ pool: 'cls' }) : tinyConfig();
+    const ps = instantiateMethod({ name: m, parts: [{ method: m, options }] }, model);
     assert.equal(networkHooks(ps) !== undefined, m === 'neutreno', m);
   }
 });

@@ -59,6 +59,7 @@ export interface Stepped {
 export function stepOf(model: Model, ps: MethodPart[], x: tf.Tensor, labels: Int32Array, seed = 11, numClasses = K): Stepped {
   const steps = beginStep(ps, {
     rng: new Rng(seed), numClasses, batchSize: x.shape[0], epoch: 1, step: 0, modality: 'image', shape: x.shape.slice(1),
+    inputs: Float32Array.from(x.dataSync()),
   });
   const y = oneHot(labels, numClasses);
   return { steps, y, lossFn: makeStepLoss(model, steps, { x, y }, () => 1) };

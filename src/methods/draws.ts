@@ -78,3 +78,60 @@ export function drawCut(rng: Rng, alpha: number, batchSize: number, height: numb
   const box = drawBox(rng, height, width, lambda);
   return { lambda: box.lambda, drawnLambda: lambda, perm, box };
 }
+
+/**
+ * A CutMix box of the size rand_bbox gives for λ (sides ⌊H·√(1−λ)⌋ × ⌊W·√(1−λ)⌋), centred at a given pixel (row,
+ * column) and clipped to the image; λ recomputed as the exact unpasted area fraction (SaliencyMix's saliency_bbox:
+ * the centre is the saliency peak).
+ */
+export function boxAround(height: number, width: number, lambda: number, cy: number, cx: number): CutBox {
+  const ratio = Math.sqrt(1 - lambda);
+  const cutH = Math.floor(height * ratio);
+  const cutW = Math.floor(width * ratio);
+  const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
+  const y1 = clip(cy - Math.floor(cutH / 2), height);
+  const y2 = clip(cy + Math.floor(cutH / 2), height);
+  const x1 = clip(cx - Math.floor(cutW / 2), width);
+  const x2 = clip(cx + Math.floor(cutW / 2), width);
+  return { y1, y2, x1, x2, cy, cx, lambda: 1 - ((y2 - y1) * (x2 - x1)) / (height * width) };
+}
+
+/** timm's partner rule: example i is paired with B−1−i (the batch reversed; no random draw). */
+export function flipPermutation(batchSize: number): Int32Array {
+  return Int32Array.from({ length: batchSize }, (_, i) => batchSize - 1 - i);
+}
+
+export interface MixOrCutDraw extends MixDraw {
+  /** 'none': not mixed this step (the probability roll failed, or λ = 1); 'mixup' or 'cutmix': the branch used. */
+  branch: 'none' | 'mixup' | 'cutmix';
+  /** The drawn λ (cutmix: the λ the box size was drawn for; λ itself is the box's exact one). */
+  drawnLambda: number;
+  box?: CutBox;
+}
+
+/**
+ * timm's `Mixup._params_per_batch` and `_mix_batch` (mode 'batch', correct_lam): with probability `prob` the batch
+ * is mixed; if both α > 0, CutMix is chosen with probability `switchProb`, else the op whose α is > 0; λ ~ Beta(α, α)
+ * of that op; λ = 1 means no mixing; CutMix's box from rand_bbox (centre row, then column) and λ recomputed from its
+ * area. The partner is the flipped batch. Order on the stream: the roll, the switch (when both α > 0), λ, the centre.
+ * `force` replaces the drawn λ after its draw.
+ */
+export function drawMixOrCut(
+  rng: Rng, o: { mixupAlpha: number; cutmixAlpha: number; prob: number; switchProb: number },
+  batchSize: number, height: number, width: number, force?: number,
+): MixOrCutDraw {
+  const perm = flipPermutation(batchSize);
+  const none: MixOrCutDraw = { branch: 'none', lambda: 1, drawnLambda: 1, perm };
+  if (!(rng.uniform() < o.prob)) return none;
+  let cut: boolean;
+  if (o.mixupAlpha > 0 && o.cutmixAlpha > 0) cut = rng.uniform() < o.switchProb;
+  else if (o.mixupAlpha > 0) cut = false;
+  else if (o.cutmixAlpha > 0) cut = true;
+  else throw new Error('one of mixupAlpha and cutmixAlpha must be > 0');
+  const drawn = rng.beta(cut ? o.cutmixAlpha : o.mixupAlpha, cut ? o.cutmixAlpha : o.mixupAlpha);
+  const lambda = checkedForce(force) ?? drawn;
+  if (lambda === 1) return { ...none, drawnLambda: lambda };
+  if (!cut) return { branch: 'mixup', lambda, drawnLambda: lambda, perm };
+  const box = drawBox(rng, height, width, lambda);
+  return { branch: 'cutmix', lambda: box.lambda, drawnLambda: lambda, perm, box };
+}

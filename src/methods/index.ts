@@ -18,12 +18,16 @@ import sam from './sam';
 import gmix from './gmix';
 import bgmix from './bgmix';
 import dgmix from './dgmix';
+import saliencymix from './saliencymix';
+import transmix from './transmix';
 
 export const METHODS: readonly MethodModule[] = [
   baseline,
   mixup,
   manifoldMixup,
   cutmix,
+  saliencymix,
+  transmix,
   labelSmoothing,
   amplify,
   sam,

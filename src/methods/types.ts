@@ -30,6 +30,11 @@ export interface StepContext {
   modality: Modality;
   /** Shape of one example. */
   shape: number[];
+  /**
+   * The step's batch inputs on the host ([B, ...shape], row-major), for methods whose draws depend on the images
+   * (SaliencyMix's saliency peak). Read-only: the loop reuses the buffer for the next step.
+   */
+  inputs?: Float32Array;
 }
 
 /** What one part does in one step (closures over the step's random draws). */
@@ -37,6 +42,12 @@ export interface PartStep {
   targets?(y: tf.Tensor2D): tf.Tensor2D;
   batch?(x: tf.Tensor, y: tf.Tensor2D): { x: tf.Tensor; y: tf.Tensor2D };
   hooks?: ForwardHooks;
+  /**
+   * Targets that depend on the forward pass, applied to the (mixed) targets after the network ran and before the
+   * loss (TransMix: label weights from the attention this part's hooks observed in that same pass). Must not carry a
+   * gradient (the targets are constants of the loss).
+   */
+  targetsAfterForward?(y: tf.Tensor2D): tf.Tensor2D;
   /** Facts about the step for tests and logs (λ, π, layer, box). */
   info?: Record<string, unknown>;
 }

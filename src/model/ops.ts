@@ -17,6 +17,145 @@ export type OpsFlavour = 'wasm' | 'cpu' | 'tensorflow';
 export function configureOps(backendName: string): void {
   wasmFriendly = backendName !== 'tensorflow';
   flavour = backendName === 'tensorflow' ? 'tensorflow' : backendName === 'cpu' ? 'cpu' : 'wasm';
+  if (backendName === 'wasm') {
+    shareSavedTensors();
+    registerFlatKernels();
+  }
+}
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+let copyingIdentity: KernelFunc | null = null;
+
+/**
+ * tfjs saves a tensor for the backward pass by `clone` (the Identity kernel) for every input or output a kernel's
+ * gradient needs and for every tensor a custom gradient saves. tfjs-backend-wasm's Identity copies the buffer (~100 a
+ * step of workload A); the cpu backend's shares it and counts a reference, which is all a clone needs, because tfjs
+ * tensors are immutable and the wasm backend counts references per buffer (as its Reshape does). So on wasm Identity
+ * shares the buffer too.
+ */
+function shareSavedTensors(): void {
+  if (copyingIdentity) return;
+  const kernel = tf.getKernel('Identity', 'wasm');
+  if (!kernel) return;
+  copyingIdentity = kernel.kernelFunc;
+  const copy = copyingIdentity;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = (args.inputs as { x: tf.TensorInfo }).x;
+      if (x.dtype === 'string') return copy(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
+/** sums[c] = Σ_r v[r·cols + c], rows added in order; storing into a Float32Array rounds each partial sum to float32. */
+function addRowsInOrder(v: Float32Array, rows: number, cols: number, sums: Float32Array): void {
+  sums.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) sums[c] += v[base + c];
+  }
+}
+
+/** What the flat-buffer kernels use of tfjs-backend-wasm's backend object (tfjs 4.22.0). */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+const FLATTEN = 'MixbenchFlatten';
+const COLUMN_SUMS = 'MixbenchColumnSums';
+const UNFLATTEN = 'MixbenchUnflatten';
+
+/**
+ * Two kernels for the flat parameter buffers of the fused optimizer (src/train/optimizers.ts), each one call that
+ * copies between wasm heap views. The generic forms cost one Reshape call per tensor plus Concat/SplitV, and
+ * tfjs-backend-wasm's SplitV and Slice copy the whole input to JavaScript for every piece (`readSync`), so splitting
+ * a 69k-element buffer into 40 pieces copied 2.8M floats. Outputs are allocated before any heap view is taken
+ * (an allocation may grow the heap and detach earlier views).
+ */
+function registerFlatKernels(): void {
+  if (tf.getKernel(FLATTEN, 'wasm')) return;
+  tf.registerKernel({
+    kernelName: COLUMN_SUMS,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const heap = backend as unknown as WasmHeap;
+      const x = (inputs as { x: tf.TensorInfo }).x;
+      const groups = (attrs as unknown as { groups: number }).groups;
+      const [rows, cols] = x.shape;
+      const out = heap.makeOutput(groups === 1 ? [cols] : [groups, cols], 'float32');
+      const v = heap.typedArrayFromHeap(x) as Float32Array;
+      const sums = heap.typedArrayFromHeap(out) as Float32Array;
+      const per = rows / groups;
+      for (let g = 0; g < groups; g++) addRowsInOrder(v.subarray(g * per * cols, (g + 1) * per * cols), per, cols, sums.subarray(g * cols, (g + 1) * cols));
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: FLATTEN,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const heap = backend as unknown as WasmHeap;
+      const parts = Object.values(inputs) as tf.TensorInfo[];
+      const total = parts.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+      const out = heap.makeOutput([total], 'float32');
+      const values = heap.typedArrayFromHeap(out);
+      let offset = 0;
+      for (const t of parts) {
+        const v = heap.typedArrayFromHeap(t);
+        values.set(v, offset);
+        offset += v.length;
+      }
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: UNFLATTEN,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const heap = backend as unknown as WasmHeap;
+      const outs = (attrs as unknown as { shapes: number[][] }).shapes.map((shape) => heap.makeOutput(shape, 'float32'));
+      const src = heap.typedArrayFromHeap((inputs as { x: tf.TensorInfo }).x);
+      let offset = 0;
+      for (const o of outs) {
+        const v = heap.typedArrayFromHeap(o);
+        v.set(src.subarray(offset, offset + v.length));
+        offset += v.length;
+      }
+      return outs;
+    },
+  });
+}
+
+/** The float32 tensors' elements one after another, as one vector. */
+export function flattenTensors(tensors: tf.Tensor[]): tf.Tensor1D {
+  if (tf.getBackend() === 'wasm' && tf.getKernel(FLATTEN, 'wasm') && tensors.every((t) => t.dtype === 'float32')) {
+    return tf.engine().runKernel(FLATTEN, tensors as unknown as tf.NamedTensorMap, {}) as tf.Tensor1D;
+  }
+  return tf.concat(tensors.map((t) => t.reshape([t.size]))) as tf.Tensor1D;
+}
+
+/** A float32 vector cut into consecutive pieces of the given shapes (the inverse of flattenTensors). */
+export function unflattenTensor(flat: tf.Tensor1D, shapes: number[][]): tf.Tensor[] {
+  if (tf.getBackend() === 'wasm' && tf.getKernel(UNFLATTEN, 'wasm') && flat.dtype === 'float32') {
+    const out = tf.engine().runKernel(UNFLATTEN, { x: flat }, { shapes } as unknown as tf.NamedAttrMap);
+    return Array.isArray(out) ? out : [out];
+  }
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  return tf.split(flat, sizes).map((p, i) => p.reshape(shapes[i]));
+}
+
+/** Put tfjs-backend-wasm's copying Identity kernel back (benchmarks measure the difference). */
+export function useCopyingIdentity(): void {
+  if (!copyingIdentity) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: copyingIdentity });
+  copyingIdentity = null;
 }
 
 export function opsFlavour(): OpsFlavour {
@@ -36,6 +175,29 @@ function onesRow(n: number): tf.Tensor2D {
 /** Column sums of a 2-D tensor as a [cols] vector, via ones[1,N]·x. */
 export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   return tf.matMul(onesRow(x.shape[0]), x).reshape([x.shape[1]]);
+}
+
+/**
+ * Column sums of a 2-D tensor whose matmul operator is not cached (a fresh tensor). On wasm, one kernel that adds the
+ * rows in order in float32 on the heap: bit for bit what XNNPACK's ones[1,N]·x computes (its GEMM accumulates the
+ * products in order, without fused multiply-add; test/perf-ops.test.ts checks it), without the ~5 ns per element
+ * XNNPACK spends packing a fresh right operand (0.35 ms for [1024, 64], ten times the sum itself). Elsewhere sumRows.
+ */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  if (tf.getBackend() === 'wasm' && tf.getKernel(COLUMN_SUMS, 'wasm') && x.dtype === 'float32') {
+    return tf.engine().runKernel(COLUMN_SUMS, { x }, { groups: 1 }) as tf.Tensor1D;
+  }
+  return sumRows(x);
+}
+
+/** Column sums of each of `groups` consecutive equal blocks of rows: [groups·M, n] → [groups, n], same order. */
+export function groupedColumnSums(x: tf.Tensor2D, groups: number): tf.Tensor2D {
+  if (tf.getBackend() === 'wasm' && tf.getKernel(COLUMN_SUMS, 'wasm') && x.dtype === 'float32') {
+    return (tf.engine().runKernel(COLUMN_SUMS, { x }, { groups }) as tf.Tensor).reshape([groups, x.shape[1]]);
+  }
+  const [R, n] = x.shape;
+  const rows = R / groups;
+  return tf.concat(Array.from({ length: groups }, (_, g) => sumRows(x.slice([g * rows, 0], [rows, n])).reshape([1, n])), 0) as tf.Tensor2D;
 }
 
 const denseWasm = customGrad((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -99,7 +261,7 @@ function layerNormWasm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: numb
         const dxhat = tf.mul(dy, gs);
         const dotTerm = tf.mul(xh, tf.mean(tf.mul(dxhat, xh), -1, true));
         const dx = tf.mul(tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), dotTerm), rs);
-        return [dx, sumRows(tf.mul(dy, xh) as tf.Tensor2D), sumRows(dy as tf.Tensor2D)];
+        return [dx, columnSums(tf.mul(dy, xh) as tf.Tensor2D), columnSums(dy as tf.Tensor2D)];
       },
     };
   });

@@ -334,8 +334,15 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
             if (!task || task.spec.id !== msg.id) break;
             const rec = readRunRecord(plan.output, task.spec) ?? failedRecord(plan, task, w, `the worker finished ${msg.id} but its record is missing or unreadable`);
             w.task = undefined;
-            sched.finished(task, rec, w.slot);
-            feed(w);
+            // An ok run changes nothing the queue depends on (retries, --fail-fast): the worker gets its next run
+            // before the parent rewrites the tables, instead of idling while it does.
+            if (rec.status === 'ok') {
+              feed(w);
+              sched.finished(task, rec, w.slot);
+            } else {
+              sched.finished(task, rec, w.slot);
+              feed(w);
+            }
             break;
           }
           case 'fatal':

@@ -12,7 +12,7 @@ import type { MethodPart } from '../methods/types';
 import { deriveSeed } from '../util/hash';
 import { Rng } from '../util/rng';
 import { classificationMetrics, type EvalMetrics } from './metrics';
-import { clipByGlobalNorm, createOptimizer } from './optimizers';
+import { createOptimizer } from './optimizers';
 import { predictLogits } from './predict';
 import { learningRate } from './schedule';
 import { makeAugmenter } from './augment';
@@ -141,15 +141,14 @@ async function trainModel(
       augment?.(xs, bs);
       lr = learningRate(cfg.lr, cfg.schedule, step, totalSteps, warmupSteps);
       const stepParts = beginStep(parts, {
-        rng: methodRng, numClasses: ds.numClasses, batchSize: bs, epoch, step, modality: ds.modality, shape: ds.shape,
+        rng: methodRng, numClasses: ds.numClasses, batchSize: bs, epoch, step, modality: ds.modality, shape: ds.shape, inputs: xs,
       });
       const next = tf.tidy(() => {
         const x = tf.tensor(xs, batchShape(ds, bs));
         const y = oneHot(labels, ds.numClasses);
         const lossFn = makeStepLoss(model, stepParts, { x, y }, nextSeed);
         const { loss, grads } = gradientPart ? gradientPart.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
-        const applied = cfg.gradClip ? clipByGlobalNorm(grads, cfg.gradClip) : grads;
-        optimizer.apply(applied, lr);
+        optimizer.apply(grads, lr, cfg.gradClip);
         callbacks.onStep?.({ epoch, step, lr, rows: order.subarray(b * bs, (b + 1) * bs), draws: stepParts.map((s) => s.info), loss });
         return tf.add(lossSum, loss) as tf.Scalar;
       });

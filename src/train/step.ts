@@ -32,6 +32,9 @@ export interface StepInputs {
 /** The loss of one step at the current weights, with every part applied (callable more than once). */
 export function makeStepLoss(model: Model, parts: PartStep[], batch: StepInputs, nextSeed: () => number): StepLoss {
   const hooks = composeHooks(parts);
+  // Targets from the forward pass (TransMix): only parts that have them; none for every other method.
+  const late = parts.filter((p) => p.targetsAfterForward);
+  const afterForward = late.length ? (y: tf.Tensor2D) => late.reduce((acc, p) => p.targetsAfterForward!(acc), y) : undefined;
   const plainTargets = (): tf.Tensor2D => {
     let y = batch.y;
     for (const p of parts) if (p.targets) y = p.targets(y);
@@ -46,10 +49,11 @@ export function makeStepLoss(model: Model, parts: PartStep[], batch: StepInputs,
   const lossFn = (): StepLossValue => {
     const { x, y } = mixedBatch(plainTargets());
     const logits = model.forward(x, { training: true, hooks, nextSeed });
-    const perExample = softCrossEntropy(logits, y);
+    const perExample = softCrossEntropy(logits, afterForward ? afterForward(y) : y);
     return { loss: tf.mean(perExample) as tf.Scalar, perExample };
   };
   const pair = (): PairedLosses => {
+    if (afterForward) throw new Error('paired mixed/plain losses cannot take targets that depend on the forward pass');
     if (hooks?.hidden) throw new Error('paired mixed/plain losses need input-level mixing; a hidden-state hook cannot act on half a batch');
     const y0 = plainTargets();
     const { x, y } = mixedBatch(y0);

@@ -16,6 +16,8 @@ export interface GoldenCaseSpec {
   parts: { method: string; options?: Record<string, unknown> }[];
   modality: GoldenModality;
   net: GoldenNet;
+  /** The shape of one example, when not the modality's GOLDEN_SHAPES one (saliency needs 1 or 3 image channels). */
+  shape?: number[];
   /** Transformer depth (default 2; NeuTRENO cases use 3 so that V⁰ feeds two later layers). */
   depth?: number;
   /** First seed of the method's random stream to try (default: derived from the name). */
@@ -49,6 +51,12 @@ const lambdaBelow = (max: number) => lambdaBetween(0.2, max);
 const hiddenLayer = (draws: Record<string, unknown>[]) => draws.some((d) => typeof d.layer === 'number');
 /** A CutMix box that is neither empty nor the whole image. */
 const partialBox = (draws: Record<string, unknown>[]) => draws.some((d) => typeof d.lambda === 'number' && d.lambda > 0.3 && d.lambda < 0.9);
+
+/** A mixed SaliencyMix step whose box is neither empty nor the whole image. */
+const partialSaliencyBox = (draws: Record<string, unknown>[]) => draws.some((d) => d.mixed === true && typeof d.lambda === 'number' && d.lambda > 0.3 && d.lambda < 0.9);
+/** A TransMix step of the given branch (CutMix: a partial box). */
+const transmixBranch = (branch: string) => (draws: Record<string, unknown>[]) => draws.some((d) =>
+  d.branch === branch && typeof d.lambda === 'number' && d.lambda > 0.25 && d.lambda < 0.9);
 
 export const GOLDEN_CASES: GoldenCaseSpec[] = [
   // Baseline: every input and network.
@@ -110,5 +118,18 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'dgmix+label-smoothing-image-mean', parts: [{ method: 'dgmix' }, { method: 'label-smoothing' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
   { name: 'manifold-mixup+neutreno-image-mean', parts: [{ method: 'manifold-mixup', options: { layers: [1] } }, { method: 'neutreno' }], modality: 'image', net: 'mean', depth: 3 },
   { name: 'amplify+label-smoothing-text-cls', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 1 } }, { method: 'label-smoothing' }], modality: 'text', net: 'cls', accept: lambdaBelow(0.9) },
+  // SaliencyMix: the twin computes the saliency map, its peak and the box itself (OpenCV's fine-grained detector).
+  { name: 'saliencymix-image-mean-rgb', parts: [{ method: 'saliencymix', options: { prob: 1 } }], modality: 'image', net: 'mean', shape: [6, 8, 3], accept: partialSaliencyBox },
+  { name: 'saliencymix-image-cls-grey', parts: [{ method: 'saliencymix', options: { prob: 1 } }], modality: 'image', net: 'cls', shape: [8, 8, 1], accept: partialSaliencyBox },
+  { name: 'saliencymix-image-mlp', parts: [{ method: 'saliencymix', options: { prob: 1 } }], modality: 'image', net: 'mlp', shape: [8, 8, 1], accept: partialSaliencyBox },
+  // TransMix: a CutMix step (attention-weighted targets) on the 4×6 image's 2×3 patch grid, a mixup step, and the
+  // composition of the paper config (label smoothing 0.1, and the area-label control arm).
+  { name: 'transmix-image-cls-cutmix', parts: [{ method: 'transmix' }], modality: 'image', net: 'cls', accept: transmixBranch('cutmix') },
+  { name: 'transmix-image-cls-mixup', parts: [{ method: 'transmix' }], modality: 'image', net: 'cls', accept: transmixBranch('mixup') },
+  { name: 'transmix-image-cls-depth3', parts: [{ method: 'transmix', options: { attentionShare: 1 } }], modality: 'image', net: 'cls', depth: 3, accept: transmixBranch('cutmix') },
+  { name: 'transmix+label-smoothing-image-cls', parts: [{ method: 'transmix' }, { method: 'label-smoothing' }], modality: 'image', net: 'cls', accept: transmixBranch('cutmix') },
+  { name: 'transmix+label-smoothing-image-cls-area', parts: [{ method: 'transmix', options: { attentionShare: 0 } }, { method: 'label-smoothing' }], modality: 'image', net: 'cls', accept: transmixBranch('cutmix') },
+  // The CutMix arm of configs/papers/transmix.yaml.
+  { name: 'cutmix+label-smoothing-image-cls', parts: [{ method: 'cutmix' }, { method: 'label-smoothing' }], modality: 'image', net: 'cls', accept: partialBox },
   { name: 'mixup+sam-tabular-mean', parts: [{ method: 'mixup' }, { method: 'sam' }], modality: 'tabular', net: 'mean', accept: lambdaBelow(0.9) },
 ];

@@ -38,7 +38,7 @@ function modelOf(spec: GoldenCaseSpec): ResolvedModel {
 /** A batch: Gaussian images and rows; text rows of different lengths (ids ≥ 1) padded with 0 at the end. */
 function batchOf(spec: GoldenCaseSpec, seed: number): { shape: number[]; x: Float32Array; labels: number[] } {
   const rng = new Rng(seed);
-  const shape = [...GOLDEN_SHAPES[spec.modality]];
+  const shape = [...(spec.shape ?? GOLDEN_SHAPES[spec.modality])];
   const size = shape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(GOLDEN_BATCH * size);
   if (spec.modality === 'text') {
@@ -62,7 +62,7 @@ function plain(info: Record<string, unknown> | undefined): Record<string, unknow
 
 function exportCase(spec: GoldenCaseSpec): GoldenFixture {
   const model = modelOf(spec);
-  const shape = [...GOLDEN_SHAPES[spec.modality]];
+  const shape = [...(spec.shape ?? GOLDEN_SHAPES[spec.modality])];
   const ds = { modality: spec.modality, shape, numClasses: GOLDEN_CLASSES, vocabSize: spec.modality === 'text' ? GOLDEN_VOCAB : undefined };
   // Seeds from the case's name: adding or reordering cases leaves the other fixtures unchanged.
   const seeds = {
@@ -85,10 +85,11 @@ function exportCase(spec: GoldenCaseSpec): GoldenFixture {
     return { method: p.method, options: info.options.parse(p.options ?? {}) as Record<string, unknown> };
   });
   const parts = instantiateMethod({ name: spec.name, parts: method }, model);
+  const batch = batchOf(spec, seeds.batch);
   let draws: Record<string, unknown>[] | null = null;
   for (let tries = 0; tries < MAX_SEED_TRIES; tries++, seeds.method++) {
     const steps = beginStep(parts, {
-      rng: new Rng(seeds.method), numClasses: GOLDEN_CLASSES, batchSize: GOLDEN_BATCH, epoch: 1, step: 0, modality: spec.modality, shape,
+      rng: new Rng(seeds.method), numClasses: GOLDEN_CLASSES, batchSize: GOLDEN_BATCH, epoch: 1, step: 0, modality: spec.modality, shape, inputs: batch.x,
     });
     const d = steps.map((s, i) => ({ part: method[i].method, ...plain(s.info) }));
     if (!spec.accept || spec.accept(d)) {
@@ -98,7 +99,6 @@ function exportCase(spec: GoldenCaseSpec): GoldenFixture {
   }
   if (!draws) throw new Error(`golden case ${spec.name}: no method seed in ${MAX_SEED_TRIES} tries gave draws that pass its accept()`);
 
-  const batch = batchOf(spec, seeds.batch);
   return {
     format: GOLDEN_FORMAT,
     case: spec.name,
