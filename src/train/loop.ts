@@ -40,6 +40,25 @@ export interface TrainCallbacks {
   shouldStop?(): boolean;
   /** Noisy runs: the label-corrupted training examples, measured after every epoch (src/train/memorisation.ts). */
   probe?: MemorisationProbe;
+  /** Called once with the freshly initialised model, before the first step (test/golden/trajectory.ts exports it). */
+  onStart?(model: Model): void;
+  /**
+   * Called after every step with what the step consumed and drew, and its loss at w (a tensor: reading it back costs
+   * a device sync, so only a caller that needs it does). Used by the trajectory comparison with the PyTorch twin.
+   */
+  onStep?(s: StepTrace): void;
+}
+
+export interface StepTrace {
+  epoch: number;
+  /** 0-based over the run. */
+  step: number;
+  lr: number;
+  /** The training-split rows of the batch, in batch order. */
+  rows: Int32Array;
+  /** Per part, PartStep.info (λ, π, layer, box). */
+  draws: (Record<string, unknown> | undefined)[];
+  loss: tf.Scalar;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -100,6 +119,7 @@ async function trainModel(
   const curve: EpochRecord[] = [];
   let trainSeconds = 0;
   let step = 0;
+  callbacks.onStart?.(model);
 
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
     const t0 = process.hrtime.bigint();
@@ -129,6 +149,7 @@ async function trainModel(
         const lossFn = makeStepLoss(model, stepParts, { x, y }, nextSeed);
         const { loss, grads } = gradientPart ? gradientPart.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
         optimizer.apply(grads, lr, cfg.gradClip);
+        callbacks.onStep?.({ epoch, step, lr, rows: order.subarray(b * bs, (b + 1) * bs), draws: stepParts.map((s) => s.info), loss });
         return tf.add(lossSum, loss) as tf.Scalar;
       });
       lossSum.dispose();
