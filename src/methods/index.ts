@@ -18,12 +18,20 @@ import sam from './sam';
 import gmix from './gmix';
 import bgmix from './bgmix';
 import dgmix from './dgmix';
+import resizemix from './resizemix';
+import fmix from './fmix';
+import timmMixup from './timm-mixup';
+import regmixup from './regmixup';
 
 export const METHODS: readonly MethodModule[] = [
   baseline,
   mixup,
   manifoldMixup,
   cutmix,
+  resizemix,
+  fmix,
+  timmMixup,
+  regmixup,
   labelSmoothing,
   amplify,
   sam,
