@@ -59,7 +59,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function trainOneRun(): Promise<{ trainSeconds: number; wallSeconds: number; backend: string } | undefined> {
+async function trainOneRun(): Promise<{ trainSeconds: number; wallSeconds: number; cpuSeconds: number; backend: string } | undefined> {
   const { loadBackend } = await import('../src/backend');
   const { configureOps } = await import('../src/model/ops');
   const { executeRun } = await import('../src/run/single');
@@ -69,9 +69,11 @@ async function trainOneRun(): Promise<{ trainSeconds: number; wallSeconds: numbe
   const spec = planRuns(exp).runs[0];
   const dir = mkdtempSync(join(tmpdir(), 'mixbench-bench-train-'));
   try {
+    const c0 = process.cpuUsage();
     const rec = await executeRun(spec, dir, backend);
+    const c = process.cpuUsage(c0);
     if (rec.status !== 'ok' || !rec.metrics) return undefined;
-    return { trainSeconds: rec.metrics.trainSeconds, wallSeconds: rec.wallSeconds, backend: backend.name };
+    return { trainSeconds: rec.metrics.trainSeconds, wallSeconds: rec.wallSeconds, cpuSeconds: (c.user + c.system) / 1e6, backend: backend.name };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -90,50 +92,64 @@ async function main(): Promise<void> {
     const writer = new ReportWriter(dir, settings, { saveSettings: true });
     const done: RunRecord[] = [];
     const perRun: number[] = [];
+    const perRunCpu: number[] = [];
     let files = 0;
     for (const r of records) {
       const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
       const rec = readRunRecord(dir, r.spec);
       if (!rec) throw new Error(`record ${r.id} did not read back`);
       done.push(rec);
       files = withTablesLock(dir, () => writer.write(done)).paths.length;
       perRun.push(ms(t0));
+      const c = process.cpuUsage(c0);
+      perRunCpu.push((c.user + c.system) / 1000);
     }
 
     // From scratch: a fresh writer (every table and plot recomputed and every file rewritten) at a few sizes.
-    const scratch: { runs: number; ms: number }[] = [];
+    const scratch: { runs: number; ms: number; cpuMs: number }[] = [];
     for (const size of [Math.round(n / 5), Math.round(n / 2), n]) {
       const times: number[] = [];
+      const cpu: number[] = [];
       for (let k = 0; k < 3; k++) {
         const t0 = process.hrtime.bigint();
+        const c0 = process.cpuUsage();
         withTablesLock(dir, () => new ReportWriter(dir, settings, { saveSettings: true }).write(done.slice(0, size)));
         times.push(ms(t0));
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1000);
       }
-      scratch.push({ runs: size, ms: median(times) });
+      scratch.push({ runs: size, ms: median(times), cpuMs: median(cpu) });
     }
 
     const tail = perRun.slice(-Math.max(1, Math.round(n / 10)));
+    const tailCpu = perRunCpu.slice(-tail.length);
     const train = process.argv.includes('--no-train') ? undefined : await trainOneRun();
     const result = {
       runs: n, files,
       incremental: {
         meanMs: mean(perRun), medianMs: median(perRun), lastTenthMeanMs: mean(tail), maxMs: Math.max(...perRun),
         firstTenthMeanMs: mean(perRun.slice(0, tail.length)), totalSeconds: perRun.reduce((a, b) => a + b, 0) / 1000,
+        cpu: { meanMs: mean(perRunCpu), firstTenthMeanMs: mean(perRunCpu.slice(0, tail.length)), lastTenthMeanMs: mean(tailCpu) },
       },
       fromScratch: scratch,
       train,
       fractionOfRun: train ? mean(tail) / 1000 / train.wallSeconds : undefined,
+      cpuFractionOfRun: train ? mean(tailCpu) / 1000 / train.cpuSeconds : undefined,
       loadavg: { start: load0, end: loadavg() },
     };
     console.log(`Bookkeeping of a ${n}-run synthetic sweep (${files} report files; records from test/report-fixtures.ts, no training):`);
     console.log(`  incremental (the sweep's ReportWriter), per finished run: mean ${result.incremental.meanMs.toFixed(1)} ms, median ${result.incremental.medianMs.toFixed(1)} ms, ` +
       `first ${tail.length} runs ${result.incremental.firstTenthMeanMs.toFixed(1)} ms, last ${tail.length} runs ${result.incremental.lastTenthMeanMs.toFixed(1)} ms, max ${result.incremental.maxMs.toFixed(0)} ms; ` +
       `whole sweep ${result.incremental.totalSeconds.toFixed(1)} s`);
-    console.log(`  from scratch (a fresh report per run, as before): ${scratch.map((s) => `${s.runs} runs ${s.ms.toFixed(0)} ms`).join(', ')}`);
+    console.log(`  the same in CPU time of this process: mean ${result.incremental.cpu.meanMs.toFixed(1)} ms, first ${tail.length} runs ` +
+      `${result.incremental.cpu.firstTenthMeanMs.toFixed(1)} ms, last ${tail.length} runs ${result.incremental.cpu.lastTenthMeanMs.toFixed(1)} ms`);
+    console.log(`  from scratch (a fresh report per run, as before): ${scratch.map((s) => `${s.runs} runs ${s.ms.toFixed(0)} ms (CPU ${s.cpuMs.toFixed(0)} ms)`).join(', ')}`);
     if (train) {
-      console.log(`  one real run of configs/quick.yaml (baseline, seed 1, ${train.backend}): ${train.wallSeconds.toFixed(1)} s wall, ${train.trainSeconds.toFixed(1)} s training`);
+      console.log(`  one real run of configs/quick.yaml (baseline, seed 1, ${train.backend}): ${train.wallSeconds.toFixed(1)} s wall, ${train.trainSeconds.toFixed(1)} s training, ${train.cpuSeconds.toFixed(1)} s CPU`);
       console.log(`  → per-run bookkeeping at the end of the sweep = ${(100 * result.fractionOfRun!).toFixed(2)}% of a run's wall time ` +
-        `(from scratch at ${n} runs: ${(100 * scratch[scratch.length - 1].ms / 1000 / train.wallSeconds).toFixed(1)}%)`);
+        `(from scratch at ${n} runs: ${(100 * scratch[scratch.length - 1].ms / 1000 / train.wallSeconds).toFixed(1)}%); ` +
+        `in CPU time ${(100 * result.cpuFractionOfRun!).toFixed(2)}% of the run's`);
     }
     console.log(`  load average: ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${result.loadavg.end.map((l) => l.toFixed(2)).join(' ')} at end`);
     const json = arg('json');

@@ -60,7 +60,7 @@ export function buildProgram(): Command {
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
       const { formatReport } = await import('./report/tables');
-      const { ReportWriter } = await import('./report/write');
+      const { ReportWriter, sweepInfoFor } = await import('./report/write');
       const { resolveShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
       const exp = loadConfigFile(configPath);
@@ -76,7 +76,7 @@ export function buildProgram(): Command {
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
-      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true });
+      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath) });
       let result;
       try {
         result = await runSweep(plan, {

@@ -50,7 +50,7 @@ test('mixbench run trains an ensemble with C4 augmentation and reports equivaria
   assert.ok(existsSync(plots));
   assert.match(readFileSync(plots, 'utf8'), /ensemble size/);
   const claims = readFileSync(join(dir, 'out', 'claims.txt'), 'utf8');
-  assert.match(claims, /ensemble of baseline < its members, invariance divergence, digits, seed 1: ensemble \d\.\d{3} vs members \d\.\d{3} \(3 members, one-sample t p [=<] [\d.]+\) — (holds|does not hold)/);
+  assert.match(claims, /ensemble of baseline < its members, invariance divergence, digits, seed 1: ensemble \d\.\d{3} vs members \d\.\d{3}, d_z \S+, p [=<] [\d.]+(, Holm [^(]*)? \(one-sample t\), 3 members(; [^—]*)? — (holds|does not hold|inconclusive)/);
   // The report rebuilds the same table from the records alone.
   const before = readFileSync(join(dir, 'out', 'ensembles.csv'), 'utf8');
   const rep = spawnSync(process.execPath, [CLI, 'report', join(dir, 'out')], { encoding: 'utf8' });

@@ -18,9 +18,7 @@ test('code, docs, configs and scripts cite only the project itself (no shared/do
   const candidates = [
     ...roots.flatMap(files),
     ...['README.md', 'DEVELOPERS.md', 'datasets/README.md', 'datasets/build-bundled.js', 'package.json'].map((f) => join(ROOT, f)),
-  ].filter((f) => /\.(ts|js|md|ya?ml|json|py|sh)$/.test(f))
-    // The method files belong to the method refactor (branch arch-methods), which replaces their citations.
-    .filter((f) => !relative(ROOT, f).startsWith('src/methods/'));
+  ].filter((f) => /\.(ts|js|md|ya?ml|json|py|sh)$/.test(f));
   const offenders = candidates.filter((f) => /shared\/docs|\.\.\/shared\/|\/work\/shared/.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
   assert.deepEqual(offenders, []);
 });

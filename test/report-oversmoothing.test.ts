@@ -170,7 +170,7 @@ test('mixbench run: a tiny Transformer sweep stores the diagnostic in result.jso
     assert.ok(existsSync(join(out, f)), f);
   }
   assert.match(readFileSync(join(out, 'summary.csv'), 'utf8').split('\n')[0], /last_acc_p_paired_t/);
-  assert.match(readFileSync(join(out, 'claims.txt'), 'utf8'), /mixup > baseline, last-epoch accuracy, clean data: [+−]0\.\d{3}, p [=<] \S+ \(paired t\), 2 seeds — (holds|does not hold)/);
+  assert.match(readFileSync(join(out, 'claims.txt'), 'utf8'), /mixup > baseline, last-epoch accuracy, clean data: [+−]0\.\d{3}, d_z \S+, p [=<] \S+(, Holm [^(]*)? \(paired t\), 2 seeds(; [^—]*)? — (holds|does not hold|inconclusive)/);
 });
 
 test('over-smoothing is measured on the evaluated network: NeuTRENO\'s attention term is applied', async () => {

@@ -176,7 +176,7 @@ test('claims: holds, does not hold, not enough runs', () => {
   ]);
   const r = evaluateClaims(recs, s);
   assert.deepEqual(r.map((x) => x.verdict), ['holds', 'holds', 'does not hold', 'holds', 'does not hold', 'no matching runs', 'holds']);
-  assert.match(r[0].text, /^mixup > baseline, last-epoch accuracy, 40% symmetric noise: \+0\.11\d, p < 0\.001 \(paired t\), 6 seeds — holds$/);
+  assert.match(r[0].text, /^mixup > baseline, last-epoch accuracy, 40% symmetric noise: \+0\.11\d, d_z \d+\.\d\d, p < 0\.001, Holm p < 0\.001 over 6 claims \(paired t\), 6 seeds — holds$/);
   assert.match(r[1].text, /^mixup < baseline, best − last accuracy gap/);
   assert.equal(r[0].pairs, 6);
   // Three seeds: the t-test can decide; exact Wilcoxon cannot reach 0.05 with fewer than 6 pairs.
@@ -189,7 +189,7 @@ test('claims: holds, does not hold, not enough runs', () => {
   assert.equal(evaluateClaims(noiseSweep([1]), resolveReport({}, claim))[0].verdict, 'not enough runs');
   // Without a noise filter, a claim is checked in every (dataset, noise) cell.
   assert.equal(evaluateClaims(recs, resolveReport({}, [{ better: 'mixup', than: 'baseline' }])).length, 3);
-  assert.match(formatClaims(r), /4 hold, 2 do not hold, 1 without enough runs/);
+  assert.match(formatClaims(r), /4 hold, 2 do not hold, 0 inconclusive, 1 without enough runs/);
   // Records of two experiments (e.g. two depths in one output directory): one verdict each, named by experiment.
   const two = [...noiseSweep([1, 2, 3]), ...noiseSweep([1, 2, 3]).map((x) => ({ ...x, spec: { ...x.spec, experiment: 'other' } }))];
   const both = evaluateClaims(two, resolveReport({}, claim));
@@ -218,7 +218,7 @@ test('writeReport writes every table and plot; mixbench report rebuilds them fro
   // report.json carries the config's metric and claims: `mixbench report` reproduces every file byte for byte.
   const out = execFileSync(process.execPath, [CLI, 'report', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   for (const f of files) assert.equal(readFileSync(f, 'utf8'), first[f], f);
-  assert.match(out, /mixup > baseline, last-epoch accuracy, 40% symmetric noise: \+0\.1\d\d, p [<=] 0\.\d{3} \(paired t\), 3 seeds — holds/);
+  assert.match(out, /mixup > baseline, last-epoch accuracy, 40% symmetric noise: \+0\.1\d\d, d_z \d+\.\d\d, p [<=] 0\.\d{3} \(paired t\), 3 seeds — holds/);
   // Another statistic on the command line renames the comparison columns.
   execFileSync(process.execPath, [CLI, 'report', dir, '--metric', 'median-last-k', '-k', '3'], { stdio: 'ignore' });
   assert.match(readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n')[0], /median_last3_acc_p_paired_t/);

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SweepEventSchema } from '../src/core/events';
 import { CLI } from './helpers';
 
 export const TINY_MODEL = '{dim: 16, depth: 1, heads: 2, mlpDim: 32}';
@@ -58,17 +59,23 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Started {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
       if (!line.startsWith('{')) continue;
+      let e: CliResult['events'][number];
       try {
-        const e = JSON.parse(line) as CliResult['events'][number];
-        events.push(e);
-        for (const w of [...waiters]) {
-          if (w.pred(e)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(e);
-          }
-        }
+        e = JSON.parse(line) as CliResult['events'][number];
       } catch {
-        // not an event
+        continue; // not an event
+      }
+      // Every line `mixbench run --json` prints is one of the contract's sweep events (src/core/events.ts).
+      if (args[0] === 'run') {
+        const checked = SweepEventSchema.safeParse(e);
+        if (!checked.success) throw new Error(`not a sweep event: ${line} (${checked.error.issues[0].path.join('.')}: ${checked.error.issues[0].message})`);
+      }
+      events.push(e);
+      for (const w of [...waiters]) {
+        if (w.pred(e)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(e);
+        }
       }
     }
   });

@@ -13,9 +13,9 @@ import {
 import { issueAt, type SourceMap } from './locate';
 import type { ClaimFile, DatasetEntry, ExperimentFile, ReportFile } from './schema';
 
-export const DEFAULT_SPLIT_SEED = 20240601;
-export const DEFAULT_SEEDS = [1, 2, 3];
-export const DEFAULT_BACKEND = 'auto';
+const DEFAULT_SPLIT_SEED = 20240601;
+const DEFAULT_SEEDS = [1, 2, 3];
+const DEFAULT_BACKEND = 'auto';
 
 /** The resolved experiment from a schema-checked file and its separately resolved methods and noise axis. */
 export function resolveExperiment(file: ExperimentFile, methods: ResolvedMethod[], noise: ResolvedNoise[]): ResolvedExperiment {
@@ -174,6 +174,7 @@ export function resolveReport(report?: ReportFile, claims?: ClaimFile[]): Report
         noise: c.noise,
         dataset: c.dataset,
         margin: c.margin ?? 0,
+        ...('better' in c && c.effect !== undefined ? { effect: c.effect } : {}),
         note: c.note,
       };
     }),

@@ -72,8 +72,12 @@ const claimCommon = {
   note: z.string().optional(),
 };
 
-/** `better: A, than: B`: A beats B on the metric, significantly (paired over seeds). */
-export const BetterClaimSchema = z.strictObject({ better: z.string().min(1), ...claimCommon });
+/**
+ * `better: A, than: B`: A beats B on the metric, significantly (paired over seeds). `effect`: the improvement the
+ * paper reports, in the metric's units (0.02 = two accuracy points): a claim that does not hold is "inconclusive"
+ * when the experiment could not have detected an improvement that large.
+ */
+export const BetterClaimSchema = z.strictObject({ better: z.string().min(1), ...claimCommon, effect: z.number().gt(0).optional() });
 /** `notWorse: A, than: B, margin: m`: A is not worse than B by more than m (the 95% CI of the paired difference excludes −m). */
 export const NotWorseClaimSchema = z.strictObject({ notWorse: z.string().min(1), ...claimCommon });
 /**

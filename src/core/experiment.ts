@@ -59,6 +59,13 @@ export const DatasetSpecSchema = z.strictObject({
 });
 export type ResolvedDataset = z.infer<typeof DatasetSpecSchema>;
 
+/**
+ * Defaults of dataset options, applied when the data is loaded (src/data/prepare.ts) rather than written into the
+ * resolved spec: a run spec carries only what the config says, so that run ids made before a default was named
+ * stay the same.
+ */
+export const DATASET_DEFAULTS = { testFraction: 0.2, maxLength: 32, maxVocab: 20000 } as const;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Model and training.
 
@@ -155,7 +162,6 @@ export type ResolvedNoise = z.infer<typeof ResolvedNoiseSchema>;
 // Ensembles.
 
 export const GROUPS = ['c4', 'flip', 'none'] as const;
-export type GroupSetting = (typeof GROUPS)[number];
 
 /** Ensemble members and their group augmentation (null in the experiment: no ensemble). */
 export const ResolvedEnsembleSchema = z.strictObject({
@@ -191,6 +197,8 @@ export const ClaimSchema = z.strictObject({
   /** A dataset label as shown in the tables; absent: every dataset. */
   dataset: z.string().optional(),
   margin: z.number().min(0),
+  /** better: the improvement the paper reports (metric units), for the power check of a claim that does not hold. */
+  effect: z.number().gt(0).optional(),
   note: z.string().optional(),
 });
 export type Claim = z.infer<typeof ClaimSchema>;

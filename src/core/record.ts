@@ -116,7 +116,6 @@ export const LayerSimilaritySchema = z.object({
   depth: z.number().int(),
   cosine: measured,
 });
-export type LayerSimilarity = z.infer<typeof LayerSimilaritySchema>;
 
 export const OversmoothingSchema = z.object({
   /** Test examples used (the first ones of the test split). */

@@ -30,16 +30,3 @@ export interface Dataset {
 export function featureSize(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
-
-/** Rows `idx` of a split, copied. */
-export function takeRows(split: Split, idx: ArrayLike<number>, rowSize: number): Split {
-  const n = idx.length;
-  const x = new Float32Array(n * rowSize);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = idx[i];
-    x.set(split.x.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
-    y[i] = split.y[r];
-  }
-  return { x, y, n };
-}

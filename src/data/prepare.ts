@@ -7,12 +7,9 @@ import { deriveSeed } from '../util/hash';
 import type { Dataset, Split } from './dataset';
 import { buildVocabulary, encodeTexts } from './tokenize';
 import { subsetPart, type Part, type Source } from './source';
-import type { ResolvedDataset } from '../core/experiment';
+import { DATASET_DEFAULTS, type ResolvedDataset } from '../core/experiment';
 import { stratifiedSplit, stratifiedSubset } from './split';
 
-export const DEFAULT_TEST_FRACTION = 0.2;
-export const DEFAULT_MAX_LENGTH = 32;
-export const DEFAULT_MAX_VOCAB = 20000;
 /** More classes than this looks like a regression target or a wrong label column. */
 export const MAX_CLASSES = 1000;
 
@@ -85,7 +82,7 @@ export function buildDataset(src: Source, spec: ResolvedDataset, splitSeed: numb
     yTest = cls.test;
     notes.push(`official split: ${train.n} train, ${test.n} test`);
   } else {
-    const frac = spec.testFraction ?? DEFAULT_TEST_FRACTION;
+    const frac = spec.testFraction ?? DATASET_DEFAULTS.testFraction;
     const s = stratifiedSplit(cls.train, frac, splitSeed);
     train = subsetPart(src.train, s.train);
     test = subsetPart(src.train, s.test);
@@ -119,8 +116,8 @@ export function buildDataset(src: Source, spec: ResolvedDataset, splitSeed: numb
     };
   }
   if (pl.kind === 'text') {
-    const maxLength = spec.maxLength ?? DEFAULT_MAX_LENGTH;
-    const vocab = buildVocabulary(pl.texts, spec.maxVocab ?? DEFAULT_MAX_VOCAB);
+    const maxLength = spec.maxLength ?? DATASET_DEFAULTS.maxLength;
+    const vocab = buildVocabulary(pl.texts, spec.maxVocab ?? DATASET_DEFAULTS.maxVocab);
     const tr = encodeTexts(pl.texts, vocab, maxLength);
     const te = encodeTexts((test.payload as typeof pl).texts, vocab, maxLength);
     notes.push(`vocabulary: ${vocab.words.length} ids (PAD 0, OOV 1) from the training split; max length ${maxLength}; ` +

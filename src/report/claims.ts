@@ -2,9 +2,15 @@
  * Checking a paper's claims against run records. A claim compares two arms of the same (dataset, noise) cell on one
  * metric, paired over matched seeds:
  *
- *   better: A, than: B     holds when A improves on B (higher accuracy; lower gap/NLL/ECE/cosine) and the paired
- *                          test's two-sided p < alpha; "does not hold" otherwise.
- *   notWorse: A, than: B   holds when the 95% CI (Student t) of A's paired improvement over B lies above −margin.
+ *   better: A, than: B     A improves on B (higher accuracy; lower gap/NLL/ECE/cosine): paired t-test (or exact
+ *                          Wilcoxon), two-sided.
+ *   notWorse: A, than: B   A is not worse than B by more than margin: one-sided t-test of non-inferiority, reported
+ *                          so that "p < alpha" means the (1 − alpha) CI of A's improvement lies above −margin.
+ *
+ * The claims of one experiment (one config) are one family: their p-values are Holm-adjusted together, and a claim
+ * holds when its adjusted p < alpha. A claim that does not hold is "inconclusive" rather than "does not hold" when
+ * the experiment lacked the power to see it (stats.ts: judgeClaim), with the minimum detectable difference and the
+ * seeds that would be needed.
  *
  * "not enough runs" when fewer than 2 seed-matched pairs exist, or when the chosen test cannot reach alpha with this
  * many pairs (exact Wilcoxon: smallest p is 2/2^n, so n ≥ 6 pairs at alpha = 0.05).
@@ -13,10 +19,10 @@ import type { Claim, ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
 import { claimValue, higherIsBetter, noiseInfo } from './fields';
 import { metricTitle } from './settings';
-import { confidenceInterval, pairedDifferences, pairedTTest, wilcoxonSignedRank } from './stats';
+import { confidenceInterval, holmAdjust, judgeClaim, nonInferiorityP, pairedDifferences, pairedTTest, wilcoxonSignedRank, type ClaimJudgement } from './stats';
 import { groupRecords, matchBySeed, type Group } from './summary';
 
-export type Verdict = 'holds' | 'does not hold' | 'not enough runs' | 'no matching runs';
+export type Verdict = 'holds' | 'does not hold' | 'inconclusive' | 'not enough runs' | 'no matching runs';
 
 export interface ClaimResult {
   claim: Claim;
@@ -27,9 +33,21 @@ export interface ClaimResult {
   /** Mean paired difference A − B in the metric's units (accuracy as a fraction). */
   delta?: number;
   ci95?: [number, number];
+  /** The claim's own p-value (two-sided; notWorse: the doubled one-sided non-inferiority p). */
   p?: number;
+  /** p after Holm's adjustment over the claims of its experiment that have a p-value. */
+  pAdjusted?: number;
+  /** How many claims with a p-value the family (the experiment's claims) has. */
+  family?: number;
   test: 'paired-t' | 'wilcoxon';
   pairs: number;
+  /** Paired improvements of the claimed arm over the other (positive in the claimed direction). */
+  improvements?: number[];
+  /** Effect size, power and the reason for the verdict (claims with a p-value). */
+  judgement?: ClaimJudgement;
+  /** "A > B, metric, where" and the numbers, from which `text` is composed. */
+  label?: string;
+  detail?: string;
   text: string;
 }
 
@@ -52,9 +70,60 @@ function describeNoise(g: Group): string {
 const signed = (v: number, digits = 3) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
 const fmtP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
 
-export function evaluateClaims(records: RunRecord[], settings: ReportSettings): ClaimResult[] {
-  // Ensemble claims need the members' stored logits: src/report/ensembles.ts evaluates them.
-  return settings.claims.filter((c) => c.kind !== 'ensemble').flatMap((c) => evaluateClaim(records, c, settings));
+/**
+ * Every claim of the settings, judged as families (one per experiment). Ensemble claims need the members' stored
+ * logits: src/report/ensembles.ts evaluates them, and they join their experiment's family through `extra`.
+ */
+export function evaluateClaims(records: RunRecord[], settings: ReportSettings, extra: ClaimResult[] = []): ClaimResult[] {
+  const own = settings.claims.filter((c) => c.kind !== 'ensemble').flatMap((c) => evaluateClaim(records, c, settings));
+  return judgeFamilies([...own, ...extra], settings);
+}
+
+/**
+ * Holm-adjust the p-values of each experiment's claims together, then decide every claim with a p-value (holds /
+ * does not hold / inconclusive, stats.ts: judgeClaim) and write its text.
+ */
+export function judgeFamilies(results: ClaimResult[], settings: ReportSettings): ClaimResult[] {
+  const out = results.map((r) => ({ ...r }));
+  const families = new Map<string, number[]>();
+  out.forEach((r, i) => {
+    if (r.p === undefined || !r.improvements) return;
+    const key = r.experiment ?? '';
+    families.set(key, [...(families.get(key) ?? []), i]);
+  });
+  for (const idx of families.values()) {
+    const adjusted = holmAdjust(idx.map((i) => out[i].p));
+    idx.forEach((i, j) => {
+      const r = out[i];
+      r.pAdjusted = adjusted[j];
+      r.family = idx.length;
+      r.judgement = judgeClaim({
+        kind: r.claim.kind === 'notWorse' ? 'notWorse' : 'better',
+        improvements: r.improvements!,
+        p: r.pAdjusted!,
+        alpha: settings.alpha,
+        family: idx.length,
+        effect: r.claim.effect,
+        margin: r.claim.margin,
+        minSeeds: r.test === 'wilcoxon' ? (level) => Math.ceil(Math.log2(2 / level) + 1e-9) : undefined,
+      });
+      r.verdict = r.judgement.verdict;
+      r.text = claimText(r);
+    });
+  }
+  return out;
+}
+
+const fmtDz = (dz: number | undefined) => (dz === undefined ? '–' : Number.isFinite(dz) ? dz.toFixed(2).replace(/^-/, '−') : dz > 0 ? '∞' : '−∞');
+
+/** The printed line of a judged claim: its numbers, effect size, raw and Holm p, then the verdict and why. */
+export function claimText(r: ClaimResult): string {
+  const j = r.judgement;
+  if (!j || r.p === undefined || !r.label) return r.text;
+  const testName = r.claim.kind === 'notWorse' ? 'non-inferiority t' : r.claim.kind === 'ensemble' ? 'one-sample t' : r.test === 'wilcoxon' ? 'exact Wilcoxon' : 'paired t';
+  const holm = r.family && r.family > 1 ? `, Holm ${fmtP(r.pAdjusted!)} over ${r.family} claims` : '';
+  const why = j.reason ? `; ${j.reason}` : '';
+  return `${r.label}: ${r.detail}, d_z ${fmtDz(j.dz)}, ${fmtP(r.p)}${holm} (${testName}), ${r.pairs} ${r.claim.kind === 'ensemble' ? 'members' : 'seeds'}${why} — ${r.verdict}`;
 }
 
 /** One result per (experiment, dataset, noise) cell where both arms exist; one "no matching runs" result otherwise. */
@@ -87,22 +156,23 @@ export function evaluateClaim(records: RunRecord[], claim: Claim, settings: Repo
     const sign = higherIsBetter(claim.metric) ? 1 : -1;
     const delta = d.reduce((s, x) => s + x, 0) / d.length;
     const ci = confidenceInterval(d)!;
+    const improvements = d.map((x) => sign * x);
     if (claim.kind === 'better') {
       const r = test === 'wilcoxon' ? wilcoxonSignedRank(xa, xb) : pairedTTest(xa, xb);
       const p = r?.p ?? 1;
-      const holds = sign * delta > 0 && p < settings.alpha;
-      const verdict: Verdict = holds ? 'holds' : 'does not hold';
+      const verdict: Verdict = sign * delta > 0 && p < settings.alpha ? 'holds' : 'does not hold';
+      const detail = `${signed(delta)}`;
       out.push({
-        ...base, verdict, delta, ci95: ci, p,
-        text: `${label}: ${signed(delta)}, ${fmtP(p)} (${test === 'wilcoxon' ? 'exact Wilcoxon' : 'paired t'}), ${d.length} seeds — ${verdict}`,
+        ...base, verdict, delta, ci95: ci, p, improvements, label, detail,
+        text: `${label}: ${detail}, ${fmtP(p)} (${test === 'wilcoxon' ? 'exact Wilcoxon' : 'paired t'}), ${d.length} seeds — ${verdict}`,
       });
     } else {
       const improvementLow = sign > 0 ? ci[0] : -ci[1];
-      const holds = improvementLow > -claim.margin;
-      const verdict: Verdict = holds ? 'holds' : 'does not hold';
+      const verdict: Verdict = improvementLow > -claim.margin ? 'holds' : 'does not hold';
+      const detail = `${signed(delta)} (95% CI ${signed(ci[0])} to ${signed(ci[1])})`;
       out.push({
-        ...base, verdict, delta, ci95: ci,
-        text: `${label}: ${signed(delta)} (95% CI ${signed(ci[0])} to ${signed(ci[1])}), ${d.length} seeds — ${verdict}`,
+        ...base, verdict, delta, ci95: ci, p: nonInferiorityP(improvements, claim.margin), improvements, label, detail,
+        text: `${label}: ${detail}, ${d.length} seeds — ${verdict}`,
       });
     }
   }
@@ -121,6 +191,14 @@ export function formatClaims(results: ClaimResult[]): string {
   const lines = ['Claims:'];
   for (const r of results) lines.push(`  ${r.text}${r.claim.note ? `  [${r.claim.note}]` : ''}`);
   const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
-  lines.push(`  ${count('holds')} hold, ${count('does not hold')} do not hold, ${count('not enough runs') + count('no matching runs')} without enough runs.`);
+  lines.push(`  ${count('holds')} hold, ${count('does not hold')} do not hold, ${count('inconclusive')} inconclusive, ${count('not enough runs') + count('no matching runs')} without enough runs.`);
+  lines.push(`  ${CLAIMS_NOTE}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** How claims are decided, printed under them (docs/reports.md has the long form). */
+export const CLAIMS_NOTE =
+  'The claims of a config are one family: Holm-adjusted p < alpha holds. Otherwise "inconclusive" when the ' +
+  'experiment could not have detected the claimed effect: MDD = minimum detectable difference of the paired t-test ' +
+  'at 80% power and alpha/(number of claims), from the observed SD of the paired differences (noncentral t); ' +
+  'seeds = pairs that would detect it. d_z = mean/SD of the paired differences.';

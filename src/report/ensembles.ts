@@ -161,10 +161,14 @@ export function evaluateEnsembleClaims(groups: EnsembleGroup[], claims: Claim[],
       const memberMean = mean(values) ?? NaN;
       const better = lowerIsBetter ? ens < memberMean : ens > memberMean;
       const verdict = !test ? 'not enough runs' : better && test.p < alpha ? 'holds' : 'does not hold';
+      const label = `${head}, ${where}`;
+      const detail = `ensemble ${ens.toFixed(3)} vs members ${memberMean.toFixed(3)}`;
       out.push({
         claim, verdict, experiment: g.experiment, dataset: g.dataset, noise: g.noise, delta: ens - memberMean, p: test?.p, test: 'paired-t',
-        pairs: values.length,
-        text: `${head}, ${where}: ensemble ${ens.toFixed(3)} vs members ${memberMean.toFixed(3)} (${values.length} members${test ? `, one-sample t p ${test.p < 0.001 ? '< 0.001' : `= ${test.p.toFixed(3)}`}` : ''}) — ${verdict}`,
+        pairs: values.length, label, detail,
+        // Improvement of the ensemble over each member, positive in the claimed direction (evaluateClaims judges it).
+        improvements: test ? values.map((v) => (lowerIsBetter ? v - ens : ens - v)) : undefined,
+        text: `${label}: ${detail} (${values.length} members${test ? `, one-sample t p ${test.p < 0.001 ? '< 0.001' : `= ${test.p.toFixed(3)}`}` : ''}) — ${verdict}`,
       });
     }
     if (!matches.length) {

@@ -69,6 +69,17 @@ function pValue(v: Cell | undefined): DisplayCell {
   return { text: p < 0.001 ? '<0.001' : p.toFixed(3) };
 }
 
+function effectSize(v: Cell | undefined): DisplayCell {
+  if (typeof v !== 'number' || Number.isNaN(v)) return { text: '–' };
+  if (!Number.isFinite(v)) return { text: v > 0 ? '∞' : '−∞' };
+  return { text: v.toFixed(2).replace(/^-/, '−') };
+}
+
+function seeds(v: Cell | undefined): DisplayCell {
+  if (typeof v !== 'number' || Number.isNaN(v)) return { text: '–' };
+  return { text: Number.isFinite(v) ? String(v) : '>100000' };
+}
+
 export function displayColumns(summary: Summary): DisplayColumn[] {
   const { settings, metricColumn: slug, columns } = summary;
   const has = (c: string) => columns.includes(c);
@@ -105,7 +116,12 @@ export function displayColumns(summary: Summary): DisplayColumn[] {
   cols.push(
     { header: `Δ ${short} (pp)`, align: 'right', better: 'high', cell: (r) => fixed(r[`${slug}_delta_vs_baseline`], 2, 100, true) },
     { header: 'p (paired t)', align: 'right', cell: (r) => pValue(r[`${slug}_p_paired_t`]) },
+    { header: 'Holm p (t)', align: 'right', cell: (r) => pValue(r[`${slug}_p_paired_t_holm`]) },
     { header: 'p (Wilcoxon)', align: 'right', cell: (r) => pValue(r[`${slug}_p_wilcoxon`]) },
+    { header: 'Holm p (W)', align: 'right', cell: (r) => pValue(r[`${slug}_p_wilcoxon_holm`]) },
+    { header: 'd_z', align: 'right', cell: (r) => effectSize(r[`${slug}_cohen_dz`]) },
+    { header: 'MDD (pp)', align: 'right', cell: (r) => fixed(r[`${slug}_mdd80`], 2, 100) },
+    { header: 'Seeds for Δ', align: 'right', cell: (r) => seeds(r[`${slug}_seeds80`]) },
     { header: `Rank (${short})`, align: 'right', cell: (r) => ({ text: r[`${slug}_rank`] === null ? '–' : String(r[`${slug}_rank`]) }) },
   );
   return cols;
@@ -141,7 +157,10 @@ export function tableCaption(summary: Summary): string {
   return [
     `Test accuracy in %, mean ± 95% CI half-width over seeds (Student t, n−1 df; std with n−1 in summary.csv).`,
     `Δ, p and rank use ${metricTitle(settings.metric, settings.k)}: Δ = method mean − baseline mean (percentage points);`,
-    `p = two-sided paired t-test and exact Wilcoxon signed-rank over seed-matched pairs vs the baseline.`,
+    `p = two-sided paired t-test and exact Wilcoxon signed-rank over seed-matched pairs vs the baseline;`,
+    `Holm p = Holm-adjusted over the comparisons with the baseline in the same dataset and noise setting.`,
+    `d_z = mean/SD of the paired differences (Cohen). MDD = minimum detectable difference of the paired t-test at 80% power,`,
+    `two-sided α = ${settings.alpha}, from the observed SD of the differences (noncentral t); seeds for Δ = seed pairs that would detect the observed Δ with 80% power.`,
     `Best−last = best-epoch minus last-epoch accuracy. NLL and ECE (15 bins) of the last-epoch model.`,
     ...(summary.columns.includes('memorisation_noisy_fit_mean')
       ? ['Noisy-/true-label fit: last-epoch training accuracy on the label-corrupted examples against their noisy (memorisation) and true labels.']

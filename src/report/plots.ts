@@ -65,7 +65,9 @@ function datasetNoisePlots(groups: Group[], settings: ReportSettings, multi: boo
         maxN = Math.max(maxN, vals.length);
         rates.add(rate);
         const ci = confidenceInterval(vals);
-        points.push({ x: rate, y: 100 * m, ...(ci ? { lo: 100 * ci[0], hi: 100 * ci[1] } : {}) });
+        const ids = g.runs.filter(isOk).map((r) => r.id);
+        const label = `${method}, ${typeName || 'noise'} ${pct(rate)}%: ${(100 * m).toFixed(2)}%${ci ? ` (95% CI ${(100 * ci[0]).toFixed(2)}–${(100 * ci[1]).toFixed(2)})` : ''}, ${ids.length} run${ids.length === 1 ? '' : 's'}`;
+        points.push({ x: rate, y: 100 * m, ...(ci ? { lo: 100 * ci[0], hi: 100 * ci[1] } : {}), label, runs: ids });
       }
       if (points.length) series.push({ name: method, points });
     }
@@ -114,7 +116,8 @@ function blockCurvePlot(gs: Group[], multi: boolean): Plot | undefined {
       const vals = ok.map((r) => r.curve[e]?.testAccuracy).filter((v): v is number => typeof v === 'number');
       const m = mean(vals)!;
       const s = std(vals);
-      points.push({ x: e + 1, y: 100 * m, ...(s !== undefined ? { lo: 100 * (m - s), hi: 100 * (m + s) } : {}) });
+      const label = `${g.method}, epoch ${e + 1}: ${(100 * m).toFixed(2)}%${s !== undefined ? ` ± ${(100 * s).toFixed(2)} (std)` : ''}, ${vals.length} run${vals.length === 1 ? '' : 's'}`;
+      points.push({ x: e + 1, y: 100 * m, ...(s !== undefined ? { lo: 100 * (m - s), hi: 100 * (m + s) } : {}), label, runs: ok.map((r) => r.id) });
     }
     series.push({ name: g.method, points, band: true });
   }
@@ -202,6 +205,7 @@ function blockOversmoothingPlot(rs: OversmoothingRow[], multi: boolean): Plot {
         x: r.depth,
         y: r.cosine_mean!,
         ...(r.cosine_ci95_low !== null ? { lo: r.cosine_ci95_low, hi: r.cosine_ci95_high! } : {}),
+        label: `${method}, ${r.depth === 0 ? 'embedding' : `block ${r.depth}`}: cosine ${r.cosine_mean!.toFixed(3)}, ${r.n} run${r.n === 1 ? '' : 's'}`,
       })),
     });
   }

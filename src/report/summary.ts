@@ -7,16 +7,19 @@
  * last k epochs (`median_last<k>_acc_*`); the best−last gap; NLL; ECE; extra numeric fields (memorisation, realised
  * noise); the last layer's token cosine similarity (over-smoothing). Against the baseline arm of the same dataset and
  * noise, on "the" accuracy statistic (report.metric): the delta of means, the number of seed-matched pairs, a paired
- * t-test and an exact Wilcoxon signed-rank p-value, and the rank within the group (1 = highest).
+ * t-test and an exact Wilcoxon signed-rank p-value, each also Holm-adjusted over the comparisons against the baseline
+ * within the (dataset, noise) cell; Cohen's d_z and the SD of the paired differences; the minimum detectable
+ * difference at 80% power (paired t, two-sided, report.alpha) and the seeds that would detect the observed delta; and
+ * the rank within the group (1 = highest).
  */
-import { blockKey, cellOf, keyOfCell, pairKey } from '../core/cell';
+import { blockKey, cellOf, keyOfCell, pairKey, type Cell as CellLabels } from '../core/cell';
 import type { ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
 import { accuracyOf, extraValues, isOk, lastLayerCosine, noiseInfo } from './fields';
 import { partition } from '../util/partition';
 import { ReportCache } from './memo';
 import { metricSlug } from './settings';
-import { confidenceInterval, mean, pairedTTest, rankValues, standardError, std, wilcoxonSignedRank, type Maybe } from './stats';
+import { confidenceInterval, holmAdjust, mean, pairedDifferences, pairedPower, pairedTTest, rankValues, standardError, std, wilcoxonSignedRank, type Maybe } from './stats';
 
 export type Cell = string | number | null;
 export type SummaryRow = Record<string, Cell>;
@@ -44,15 +47,27 @@ export interface Group {
   runs: RunRecord[];
 }
 
+/** Each record's cell and keys, computed once per record object (records do not change once read). */
+const cells = new WeakMap<RunRecord, { cell: CellLabels; key: string; block: string }>();
+
+function cellOfRecord(r: RunRecord): { cell: CellLabels; key: string; block: string } {
+  let c = cells.get(r);
+  if (!c) {
+    const cell = cellOf(r.spec);
+    c = { cell, key: keyOfCell(cell), block: blockKey(cell) };
+    cells.set(r, c);
+  }
+  return c;
+}
+
 /** Group records by cell in first-appearance order (the plan's order). */
 export function groupRecords(records: RunRecord[]): Group[] {
   const groups = new Map<string, Group>();
   for (const r of records) {
-    const c = cellOf(r.spec);
-    const key = keyOfCell(c);
+    const { cell, key, block } = cellOfRecord(r);
     let g = groups.get(key);
     if (!g) {
-      g = { key, block: blockKey(c), ...c, runs: [] };
+      g = { key, block, ...cell, runs: [] };
       groups.set(key, g);
     }
     g.runs.push(r);
@@ -128,7 +143,8 @@ export function summarise(records: RunRecord[], settings: ReportSettings, cache 
     ...extras.flatMap((e) => [`${e}_mean`, `${e}_std`]),
     ...(hasOversmoothing ? ['last_layer_cosine_mean', 'last_layer_cosine_std'] : []),
     'acc_delta_vs_baseline', 'last_acc_delta_vs_baseline',
-    `${slug}_delta_vs_baseline`, 'n_pairs', `${slug}_p_paired_t`, `${slug}_p_wilcoxon`, `${slug}_rank`,
+    `${slug}_delta_vs_baseline`, 'n_pairs', `${slug}_p_paired_t`, `${slug}_p_paired_t_holm`, `${slug}_p_wilcoxon`, `${slug}_p_wilcoxon_holm`,
+    `${slug}_cohen_dz`, `${slug}_diff_sd`, `${slug}_mdd80`, `${slug}_seeds80`, `${slug}_rank`,
     'samples_per_sec_mean', 'train_seconds_mean',
   ])];
 
@@ -186,7 +202,13 @@ function blockRows(groups: Group[], settings: ReportSettings, extras: string[]):
       [`${slug}_delta_vs_baseline`]: null,
       n_pairs: null,
       [`${slug}_p_paired_t`]: null,
+      [`${slug}_p_paired_t_holm`]: null,
       [`${slug}_p_wilcoxon`]: null,
+      [`${slug}_p_wilcoxon_holm`]: null,
+      [`${slug}_cohen_dz`]: null,
+      [`${slug}_diff_sd`]: null,
+      [`${slug}_mdd80`]: null,
+      [`${slug}_seeds80`]: null,
       [`${slug}_rank`]: null,
       samples_per_sec_mean: mean(pick((r) => r.metrics!.samplesPerSec)) ?? null,
       train_seconds_mean: mean(pick((r) => r.metrics!.trainSeconds)) ?? null,
@@ -209,9 +231,22 @@ function blockRows(groups: Group[], settings: ReportSettings, extras: string[]):
     row.n_pairs = xa.length;
     row[`${slug}_p_paired_t`] = pairedTTest(xa, xb)?.p ?? null;
     row[`${slug}_p_wilcoxon`] = wilcoxonSignedRank(xa, xb)?.p ?? (xa.length ? 1 : null);
+    const power = pairedPower(pairedDifferences(xa, xb), { alpha: settings.alpha });
+    if (power) {
+      row[`${slug}_cohen_dz`] = power.dz ?? null;
+      row[`${slug}_diff_sd`] = power.sd;
+      row[`${slug}_mdd80`] = power.mdd ?? null;
+      row[`${slug}_seeds80`] = power.seedsForObserved;
+    }
   });
 
-  // Rank within the block on "the" accuracy statistic.
+  // Holm over the block's comparisons with its baseline; rank within the block on "the" accuracy statistic.
+  for (const test of ['p_paired_t', 'p_wilcoxon']) {
+    const adjusted = holmAdjust(rows.map((r) => r[`${slug}_${test}`] as Maybe));
+    rows.forEach((r, j) => {
+      r[`${slug}_${test}_holm`] = adjusted[j] ?? null;
+    });
+  }
   const ranks = rankValues(rows.map((r) => metricMean(r) as Maybe));
   rows.forEach((r, j) => {
     r[`${slug}_rank`] = ranks[j] ?? null;

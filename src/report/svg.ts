@@ -10,6 +10,9 @@ export interface Point {
   /** Error bar or band bounds (both or neither). */
   lo?: number;
   hi?: number;
+  /** Shown on hover (an SVG <title>); `runs` go into a data-runs attribute for report.html to list them. */
+  label?: string;
+  runs?: string[];
 }
 
 export interface Series {
@@ -184,7 +187,13 @@ export function lineChart(spec: ChartSpec): string {
       }
     }
     const showMarkers = pts.length <= 40;
-    if (showMarkers) for (const p of pts) g.push(marker(MARKERS[i % MARKERS.length], sx(p.x), sy(p.y), color));
+    if (showMarkers) {
+      for (const p of pts) {
+        const m = marker(MARKERS[i % MARKERS.length], sx(p.x), sy(p.y), color);
+        if (p.label === undefined) g.push(m);
+        else g.push(`<g class="pt"${p.runs?.length ? ` data-runs="${escapeXml(p.runs.join(' '))}"` : ''}><title>${escapeXml(p.label)}</title>${m}</g>`);
+      }
+    }
     g.push('</g>');
     out.push(...g);
   });

@@ -7,6 +7,7 @@
  *   ensembles.csv        ensemble members: metrics versus ensemble size (src/report/ensembles.ts)
  *   plots/*.svg          accuracy vs noise, curves, over-smoothing, equivariance (src/report/plots.ts)
  *   claims.txt           the config's claims and whether they hold (when it has any)
+ *   report.html          all of the above on one self-contained page (src/report/page.ts)
  */
 import { datasetLabel } from '../core/cell';
 import type { ReportSettings } from '../core/experiment';
@@ -17,6 +18,7 @@ import { noiseInfo } from './fields';
 import { csvLine, toCsv, toLatex, toMarkdown, toText } from './format';
 import { ReportCache } from './memo';
 import { allPlots, OVERSMOOTHING_COLUMNS, oversmoothingRows } from './plots';
+import { reportPage, type SweepInfo } from './page';
 import { summarise, type Summary, type SummaryRow } from './summary';
 
 export const RUN_COLUMNS = [
@@ -81,11 +83,18 @@ export interface ReportContent {
   notes: string[];
 }
 
+/** What report.html needs beyond the records: where each run's result.json is, and how the sweep was started. */
+export interface PageContext {
+  /** Run id → URL of its result.json relative to the output directory; default `runs/<id>/result.json`. */
+  links?: Record<string, string>;
+  sweep?: SweepInfo;
+}
+
 /**
- * Every table, plot and claim check from `records`. Ensemble members' logits come from `readOrbit`. With the same
- * `cache` across calls (a sweep), only what depends on changed cells is recomputed (src/report/memo.ts).
+ * Every table, plot and claim check from `records`, and report.html. Ensemble members' logits come from `readOrbit`.
+ * With the same `cache` across calls (a sweep), only what depends on changed cells is recomputed (src/report/memo.ts).
  */
-export function buildReport(records: RunRecord[], settings: ReportSettings, readOrbit: OrbitReader, cache = new ReportCache()): ReportContent {
+export function buildReport(records: RunRecord[], settings: ReportSettings, readOrbit: OrbitReader, cache = new ReportCache(), page: PageContext = {}): ReportContent {
   const summary = summarise(records, settings, cache);
   const title = [...new Set(records.map((r) => r.spec.experiment))].join(' + ') || 'mixbench';
   const runsCsv = [csvLine(RUN_COLUMNS), ...records.map((r) => cache.ofRecord(r, 'runs.csv', () => csvLine(RUN_COLUMNS.map((c) => runRow(r)[c]))))].join('');
@@ -97,14 +106,21 @@ export function buildReport(records: RunRecord[], settings: ReportSettings, read
   ];
   const os = oversmoothingRows(records, cache);
   if (os.length) files.push(['oversmoothing.csv', toCsv(os as unknown as SummaryRow[], OVERSMOOTHING_COLUMNS)]);
-  for (const plot of allPlots(records, settings, cache)) files.push([`plots/${plot.file}`, plot.svg]);
+  const plots = allPlots(records, settings, cache);
   const ensembles = ensembleRows(records, readOrbit, cache);
   if (ensembles.rows.length) {
     files.push(['ensembles.csv', toCsv(ensembles.rows, ENSEMBLE_COLUMNS)]);
-    for (const plot of equivariancePlots(ensembles.rows)) files.push([`plots/${plot.file}`, plot.svg]);
+    plots.push(...equivariancePlots(ensembles.rows));
   }
-  const claims = formatClaims([...evaluateClaims(records, settings), ...evaluateEnsembleClaims(ensembles.groups, settings.claims, settings.alpha)]);
+  for (const plot of plots) files.push([`plots/${plot.file}`, plot.svg]);
+  const claimResults = evaluateClaims(records, settings, evaluateEnsembleClaims(ensembles.groups, settings.claims, settings.alpha));
+  const claims = formatClaims(claimResults);
   if (settings.claims.length) files.push(['claims.txt', claims]);
+  const links = page.links ?? Object.fromEntries(records.map((r) => [r.id, `runs/${encodeURIComponent(r.id)}/result.json`]));
+  files.push(['report.html', reportPage({
+    title, summary, claims: claimResults, plots, records, runs: runRows(records), links, sweep: page.sweep,
+    extraTables: ensembles.rows.length ? [{ title: 'Ensembles', columns: ENSEMBLE_COLUMNS, rows: ensembles.rows }] : [],
+  })]);
   return { files, summary, claims, notes: ensembles.notes };
 }
 

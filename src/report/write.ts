@@ -2,8 +2,8 @@
  * The report's edge: the files of `buildReport` written into an output directory (atomically), members' orbit logits
  * read from the run directories, and plots that no longer belong removed. The only report module that touches files.
  */
-import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import type { ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
 import { readOrbitLogits } from '../store/orbit';
@@ -12,6 +12,7 @@ import { REPORT_SETTINGS_FILE, saveReportSettings } from '../store/settings';
 import { writeFileAtomic } from '../util/fs';
 import type { OrbitReader } from './ensembles';
 import { ReportCache } from './memo';
+import { runOverrides, type SweepInfo } from './page';
 import { buildReport, type ReportContent } from './tables';
 
 export interface ReportOutput extends ReportContent {
@@ -30,6 +31,50 @@ export interface ReportWriterOptions {
    * experiment joined the directory); `mixbench run` tabulates its own plan only and leaves other plots alone.
    */
   pruneStalePlots?: boolean;
+  /**
+   * How `mixbench run` was started, for report.html; saved as `<output>/sweep.json`. Without it, the sweep.json of
+   * the output directory (or of the first source directory that has one) is used.
+   */
+  sweep?: SweepInfo;
+}
+
+const SWEEP_FILE = 'sweep.json';
+
+/** The config file and its text, the command line and its overrides of a `mixbench run` (for report.html). */
+export function sweepInfoFor(configPath: string, argv: string[] = process.argv, env: Record<string, string | undefined> = process.env): SweepInfo {
+  let configText: string | undefined;
+  try {
+    configText = readFileSync(configPath, 'utf8');
+  } catch {
+    configText = undefined;
+  }
+  const args = argv.slice(2);
+  return { config: configPath, configText, command: args, overrides: runOverrides(args, env) };
+}
+
+function readSweepInfo(dirs: string[]): SweepInfo | undefined {
+  for (const dir of dirs) {
+    try {
+      return JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')) as SweepInfo;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Links from report.html to each run's result.json: `runs/<id>/result.json` for a single directory; with several
+ * source directories, in the first one that holds the run.
+ */
+function runLinks(output: string, records: RunRecord[], sourceDirs: string[]): Record<string, string> {
+  const url = (p: string) => p.split(sep).map(encodeURIComponent).join('/');
+  const links: Record<string, string> = {};
+  for (const r of records) {
+    const dir = sourceDirs.length === 1 ? sourceDirs[0] : sourceDirs.find((d) => existsSync(join(runDir(d, r.id), 'result.json'))) ?? output;
+    links[r.id] = url(relative(output, join(runDir(dir, r.id), 'result.json')));
+  }
+  return links;
 }
 
 /** Reads members' logits from the first source directory that has them. */
@@ -61,13 +106,16 @@ export class ReportWriter {
 
   /** The report of `records`, without writing it (e.g. the terminal summary after a sweep). */
   build(records: RunRecord[]): ReportContent {
-    return buildReport(records, this.settings, orbitReader(this.options.sourceDirs ?? [this.output]), this.cache);
+    const dirs = this.options.sourceDirs ?? [this.output];
+    const sweep = this.options.sweep ?? readSweepInfo([this.output, ...dirs]);
+    return buildReport(records, this.settings, orbitReader(dirs), this.cache, { links: runLinks(this.output, records, dirs), sweep });
   }
 
   write(records: RunRecord[]): ReportOutput {
     const content = this.build(records);
     const files: [string, string][] = [...content.files];
     if (this.options.saveSettings) files.push([REPORT_SETTINGS_FILE, `${JSON.stringify(this.settings, null, 1)}\n`]);
+    if (this.options.sweep) files.push([SWEEP_FILE, `${JSON.stringify(this.options.sweep, null, 1)}\n`]);
     const paths: string[] = [];
     for (const [name, text] of files) {
       const path = join(this.output, name);

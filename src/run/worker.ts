@@ -4,7 +4,7 @@
  * parent goes away (killed with -9, say) the IPC channel closes and the worker exits at once, leaving its run incomplete.
  */
 import type { RunSpec } from '../core/run';
-import type { BackendName } from '../core/experiment';
+import { BackendNameSchema, type BackendName } from '../core/experiment';
 import type { SweepEvent } from '../core/events';
 import type { RunEnvironment } from '../core/record';
 
@@ -20,8 +20,14 @@ function send(msg: FromWorker): void {
 }
 
 async function main(): Promise<void> {
-  const backendName = (process.env.MIXBENCH_WORKER_BACKEND ?? 'auto') as BackendName;
-  const workerId = Number(process.env.MIXBENCH_WORKER_ID ?? 0);
+  // Set by the sweep that forks this worker (src/run/sweep.ts), from the resolved backend.
+  const parsedBackend = BackendNameSchema.safeParse(process.env.MIXBENCH_WORKER_BACKEND);
+  if (!parsedBackend.success) {
+    send({ type: 'fatal', message: `worker started without a valid MIXBENCH_WORKER_BACKEND (got ${JSON.stringify(process.env.MIXBENCH_WORKER_BACKEND ?? null)})`, exitCode: 2 });
+    process.exit(2);
+  }
+  const backendName: BackendName = parsedBackend.data;
+  const workerId = Number(process.env.MIXBENCH_WORKER_ID);
   let stopping = false;
   let busy = false;
   const stop = () => {

@@ -26,7 +26,7 @@ export interface TrainOutcome {
   curve: EpochRecord[];
   /** Per-layer token cosine similarity after training (Transformer runs; null for the MLP). */
   oversmoothing?: Oversmoothing | null;
-  /** Ensemble members: test logits [|G|][n·K] under every element of the augmentation group (identity first). */
+  /** Ensemble members: test logits [|G|][n·K] under every element of the measurement group (identity first). */
   orbit?: Float32Array[];
   parameterCount: number;
   trainSeconds: number;

@@ -1,0 +1,114 @@
+/**
+ * The golden step cases: which method (and composition) runs on which tiny network and batch. `npm run golden`
+ * exports one fixture per case to test/golden/steps/<name>.json and the PyTorch twin (reference/) fills in what it
+ * computes. test/golden.test.ts checks that these cover every catalogue method on every modality and model it takes,
+ * every value of its enumerated options, and every method of the paper configs (configs/papers/).
+ */
+
+export type GoldenModality = 'image' | 'tabular' | 'text';
+/** mean / cls: the Transformer with that pooling; mlp: the MLP. */
+export type GoldenNet = 'mean' | 'cls' | 'mlp';
+
+export interface GoldenCaseSpec {
+  /** File name stem: `<method>-<modality>-<net>[-variant]`, the method name as mixbench displays it. */
+  name: string;
+  /** The parts, as a config writes them (main method first); options not given take the catalogue's defaults. */
+  parts: { method: string; options?: Record<string, unknown> }[];
+  modality: GoldenModality;
+  net: GoldenNet;
+  /** Transformer depth (default 2; NeuTRENO cases use 3 so that V⁰ feeds two later layers). */
+  depth?: number;
+  /** First seed of the method's random stream to try (default: derived from the name). */
+  methodSeed?: number;
+  /** Keeps the first method seed whose draws pass (e.g. an AMPLIFY λ far enough from 1 to matter). */
+  accept?: (draws: Record<string, unknown>[]) => boolean;
+  /** SGD with Nesterov momentum (default false) and gradient clipping (default 0.1, below every case's gradient norm). */
+  nesterov?: boolean;
+  gradClip?: number | null;
+}
+
+/** The model and data of every case (small enough for fixtures of a few tens of kB). */
+export const GOLDEN_SHAPES = {
+  /** H 4 × W 6 × C 2: not square and with two channels, so patch layout errors show. 2×2 patches → 6 tokens. */
+  image: [4, 6, 2],
+  tabular: [5],
+  /** Token ids, 0 = padding at the end; vocabulary of 13 (0 padding, 1 OOV). */
+  text: [7],
+} as const;
+export const GOLDEN_VOCAB = 13;
+/** As many classes as examples, every label distinct: targets mixed with a wrong permutation always show. */
+export const GOLDEN_CLASSES = 6;
+export const GOLDEN_BATCH = 6;
+export const GOLDEN_TRANSFORMER = { dim: 8, depth: 2, heads: 2, mlpDim: 16, patch: 2, dropout: 0 };
+export const GOLDEN_MLP_HIDDEN = [12, 10];
+
+const lambdaBetween = (min: number, max: number) => (draws: Record<string, unknown>[]) =>
+  draws.some((d) => typeof d.lambda === 'number' && d.lambda < max && d.lambda > min);
+/** A λ far enough from 1 that mixing matters (and not so small that the partner is all there is). */
+const lambdaBelow = (max: number) => lambdaBetween(0.2, max);
+const hiddenLayer = (draws: Record<string, unknown>[]) => draws.some((d) => typeof d.layer === 'number');
+/** A CutMix box that is neither empty nor the whole image. */
+const partialBox = (draws: Record<string, unknown>[]) => draws.some((d) => typeof d.lambda === 'number' && d.lambda > 0.3 && d.lambda < 0.9);
+
+export const GOLDEN_CASES: GoldenCaseSpec[] = [
+  // Baseline: every input and network.
+  { name: 'baseline-image-mean', parts: [{ method: 'baseline' }], modality: 'image', net: 'mean', gradClip: null },
+  { name: 'baseline-image-cls', parts: [{ method: 'baseline' }], modality: 'image', net: 'cls', nesterov: true },
+  { name: 'baseline-tabular-mean', parts: [{ method: 'baseline' }], modality: 'tabular', net: 'mean' },
+  { name: 'baseline-text-mean', parts: [{ method: 'baseline' }], modality: 'text', net: 'mean' },
+  { name: 'baseline-text-cls', parts: [{ method: 'baseline' }], modality: 'text', net: 'cls', gradClip: null },
+  { name: 'baseline-image-mlp', parts: [{ method: 'baseline' }], modality: 'image', net: 'mlp' },
+  { name: 'baseline-tabular-mlp', parts: [{ method: 'baseline' }], modality: 'tabular', net: 'mlp', nesterov: true },
+
+  // λ < 0.5: the partner dominates the mixed input and target.
+  { name: 'mixup-image-mean', parts: [{ method: 'mixup', options: { alpha: 1 } }], modality: 'image', net: 'mean', accept: lambdaBetween(0.2, 0.5) },
+  { name: 'mixup-tabular-cls', parts: [{ method: 'mixup', options: { alpha: 8 } }], modality: 'tabular', net: 'cls', nesterov: true },
+  // gradClip 1 is above this case's gradient norm (0.29): clipping must leave the gradient alone.
+  { name: 'mixup-tabular-mlp', parts: [{ method: 'mixup', options: { alpha: 1 } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9), gradClip: 1 },
+
+  { name: 'manifold-mixup-image-mean-embed', parts: [{ method: 'manifold-mixup', options: { layers: ['embed'] } }], modality: 'image', net: 'mean' },
+  { name: 'manifold-mixup-text-mean-block0', parts: [{ method: 'manifold-mixup', options: { layers: [0] } }], modality: 'text', net: 'mean' },
+  { name: 'manifold-mixup-tabular-cls-block1', parts: [{ method: 'manifold-mixup', options: { layers: [1] } }], modality: 'tabular', net: 'cls' },
+  { name: 'manifold-mixup-image-mlp', parts: [{ method: 'manifold-mixup' }], modality: 'image', net: 'mlp', accept: hiddenLayer },
+
+  { name: 'cutmix-image-mean', parts: [{ method: 'cutmix' }], modality: 'image', net: 'mean', accept: partialBox },
+  { name: 'cutmix-image-cls', parts: [{ method: 'cutmix' }], modality: 'image', net: 'cls', accept: partialBox },
+  { name: 'cutmix-image-mlp', parts: [{ method: 'cutmix' }], modality: 'image', net: 'mlp', accept: partialBox },
+
+  { name: 'label-smoothing-image-mean', parts: [{ method: 'label-smoothing' }], modality: 'image', net: 'mean' },
+  { name: 'label-smoothing-text-mean', parts: [{ method: 'label-smoothing', options: { epsilon: 0.1 } }], modality: 'text', net: 'mean' },
+  { name: 'label-smoothing-tabular-mlp', parts: [{ method: 'label-smoothing', options: { epsilon: 0.3 } }], modality: 'tabular', net: 'mlp' },
+
+  // AMPLIFY as the paper configs run it (text, max-beta α 0.1 and beta α 1), and on the other inputs.
+  { name: 'amplify-text-mean-maxbeta', parts: [{ method: 'amplify', options: { lambda: 'max-beta', alpha: 0.1 } }], modality: 'text', net: 'mean', accept: lambdaBelow(0.95) },
+  { name: 'amplify-text-mean-beta', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 1 } }], modality: 'text', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'amplify-image-cls-beta', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 0.4 } }], modality: 'image', net: 'cls', accept: lambdaBelow(0.9) },
+  { name: 'amplify-tabular-mean-maxbeta', parts: [{ method: 'amplify', options: { lambda: 'max-beta', alpha: 1 } }], modality: 'tabular', net: 'mean', accept: lambdaBelow(0.9) },
+
+  { name: 'sam-image-mean', parts: [{ method: 'sam' }], modality: 'image', net: 'mean' },
+  { name: 'sam-text-mean', parts: [{ method: 'sam', options: { rho: 0.1 } }], modality: 'text', net: 'mean' },
+  { name: 'sam-tabular-cls', parts: [{ method: 'sam' }], modality: 'tabular', net: 'cls', nesterov: true },
+  { name: 'sam-tabular-mlp-asam', parts: [{ method: 'sam', options: { rho: 0.5, adaptive: true } }], modality: 'tabular', net: 'mlp' },
+
+  { name: 'gmix-image-mean', parts: [{ method: 'gmix' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'gmix-tabular-mlp-asam', parts: [{ method: 'gmix', options: { rho: 0.5, adaptive: true } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9) },
+  { name: 'bgmix-image-mean', parts: [{ method: 'bgmix' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'bgmix-tabular-mlp-asam', parts: [{ method: 'bgmix', options: { rho: 0.5, adaptive: true } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.9) },
+  { name: 'dgmix-image-mean', parts: [{ method: 'dgmix' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'dgmix-tabular-cls', parts: [{ method: 'dgmix' }], modality: 'tabular', net: 'cls', accept: lambdaBelow(0.9) },
+  { name: 'dgmix-image-mlp-asam', parts: [{ method: 'dgmix', options: { rho: 0.5, adaptive: true } }], modality: 'image', net: 'mlp', accept: lambdaBelow(0.9) },
+
+  { name: 'neutreno-image-mean', parts: [{ method: 'neutreno', options: { lambda: 0.6 } }], modality: 'image', net: 'mean', depth: 3 },
+  { name: 'neutreno-text-cls', parts: [{ method: 'neutreno' }], modality: 'text', net: 'cls', depth: 3 },
+  { name: 'neutreno-tabular-mean', parts: [{ method: 'neutreno', options: { lambda: 0.4 } }], modality: 'tabular', net: 'mean', depth: 3 },
+
+  // Compositions (docs/methods.md and the README name these; the paper configs use none today).
+  { name: 'amplify+neutreno-text-mean', parts: [{ method: 'amplify', options: { alpha: 0.1 } }, { method: 'neutreno' }], modality: 'text', net: 'mean', depth: 3, accept: lambdaBelow(0.95) },
+  { name: 'mixup+label-smoothing-image-mean', parts: [{ method: 'mixup' }, { method: 'label-smoothing' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'gmix+label-smoothing-tabular-mean', parts: [{ method: 'gmix', options: { rho: 0.1 } }, { method: 'label-smoothing' }], modality: 'tabular', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'cutmix+sam-image-cls', parts: [{ method: 'cutmix' }, { method: 'sam', options: { rho: 0.5, adaptive: true } }], modality: 'image', net: 'cls', accept: partialBox },
+  { name: 'dgmix+label-smoothing-image-mean', parts: [{ method: 'dgmix' }, { method: 'label-smoothing' }], modality: 'image', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'manifold-mixup+neutreno-image-mean', parts: [{ method: 'manifold-mixup', options: { layers: [1] } }, { method: 'neutreno' }], modality: 'image', net: 'mean', depth: 3 },
+  { name: 'amplify+label-smoothing-text-cls', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 1 } }, { method: 'label-smoothing' }], modality: 'text', net: 'cls', accept: lambdaBelow(0.9) },
+  { name: 'mixup+sam-tabular-mean', parts: [{ method: 'mixup' }, { method: 'sam' }], modality: 'tabular', net: 'mean', accept: lambdaBelow(0.9) },
+];
