@@ -117,7 +117,7 @@ export default defineMethod({
   actsOn: 'model input images [H, W, C] (one H×W mask per batch, the same for every channel); targets with the same π and λ = mask mean',
   models: ['transformer', 'mlp'],
   modalities: ['image'],
-  cost: { text: '≈1× (one H×W inverse DFT and one sort per batch, on the host)' },
+  cost: { text: '≈1× (one H×W inverse DFT and one sort per batch, on the host)', measured: 1 },
   paper: 'Harris, Marcu, Painter, Niranjan, Prügel-Bennett, Hare, "FMix: Enhancing Mixed Sample Data Augmentation", arXiv 2002.12047 (2020)',
   notes: 'Spectrum assembled as the paper describes (the official fmix.py takes real and imaginary parts from the wrong axis, which restricts masks to horizontal frequencies 0 and ±1/W). The targets use λ = mask mean, the exact share of each image (the official loss uses the sampled λ, which differs by less than 1/(H·W)). Not implemented: the reformulated loss (reformulate=True).',
   otherData: CUT_OTHER_DATA,

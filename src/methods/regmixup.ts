@@ -24,7 +24,7 @@ export default defineMethod({
   actsOn: 'the batch is doubled: the clean rows and their mixup (text: wordMixup or senMixup of a second copy); each half\'s mean loss weighted 1 : η',
   models: ['transformer', 'mlp'],
   modalities: ['image', 'tabular', 'text'],
-  cost: { text: '≈2× (the forward and backward passes run 2B rows)' },
+  cost: { text: '≈2× (the forward and backward passes run 2B rows)', measured: 1.75 },
   paper: `Pinto, Yang, Lim, Torr, Dokania, "Using Mixup as a Regularizer Can Surprisingly Improve Accuracy & Out-of-Distribution Robustness" (RegMixup), NeurIPS 2022 (arXiv 2206.14502); text mixing: ${GUO_PAPER}`,
   notes: 'L = (CE_clean + η·CE_mixup)/(1 + η): at η = 1 exactly the official code\'s mean over the doubled batch; the paper\'s CE + η·CE_mixup is (1 + η) times it. α = 20 as the official code\'s default and CIFAR-10 command (10 for CIFAR-100).',
   options: z.strictObject({

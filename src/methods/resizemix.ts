@@ -71,7 +71,7 @@ export default defineMethod({
   actsOn: 'model input images [H, W, C] (a resized copy of x[π] pasted into a box); targets with the same π and the area λ',
   models: ['transformer', 'mlp'],
   modalities: ['image'],
-  cost: { text: '≈1× (one resize of B images per step)' },
+  cost: { text: '≈1× (one resize of B images per step)', measured: 1.04 },
   paper: 'Qin, Fang, Zhang, Liu, Wang, Wang, "ResizeMix: Mixing Data with Preserved Object Information and True Labels", arXiv 2012.11101 (2020)',
   notes: 'No official code. variant openmixup (default) is the paper\'s form as OpenMixup implements it (τ ~ U(0.1, 0.8) side ratio, nearest resize); mmpretrain draws the kept area from a Beta mapped to [0.1, 0.8] (bilinear). A box with no pixels (τ·side < 2, e.g. τ < 0.25 on 8×8 images) pastes nothing and leaves λ = 1, where both references would fail on a zero-size resize. OpenMixup swaps the height and width roles in its box; they coincide on square images, and mixbench uses rows for H and columns for W.',
   otherData: CUT_OTHER_DATA,

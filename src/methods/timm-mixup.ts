@@ -53,7 +53,7 @@ export default defineMethod({
   actsOn: 'model input images (pixel interpolation or a pasted box, partner B−1−i); targets smoothed, then mixed with the same λ',
   models: ['transformer', 'mlp'],
   modalities: ['image'],
-  cost: { text: '≈1× (one elementwise op per batch)' },
+  cost: { text: '≈1× (one elementwise op per batch)', measured: 0.95 },
   paper: 'recipe of timm (Wightman, huggingface/pytorch-image-models, timm/data/mixup.py); mixup: Zhang et al., ICLR 2018 (arXiv 1710.09412); CutMix: Yun et al., ICCV 2019 (arXiv 1905.04899); DeiT: Touvron et al., ICML 2021 (arXiv 2012.12877)',
   notes: 'timm\'s Mixup in all three modes with its defaults (the Mixup class\'s, not train.py\'s, which switches mixing off; DeiT uses mixupAlpha 0.8, cutmixAlpha 1). The targets carry the label smoothing, so it is both a mixing and a target method and does not combine with label-smoothing. Needs an even batch (timm asserts it). Not implemented: FastCollateMixup\'s uint8 rounding and train.py\'s mixup_off_epoch.',
   otherData: CUT_OTHER_DATA,
