@@ -4,9 +4,14 @@ import { BACKENDS, type BackendName } from './core/experiment';
 import { ConfigError, EXIT, UsageError } from './errors';
 import { addSlurmCommands } from './cli-slurm';
 
-interface RunFlags {
+interface ConfigFlags {
+  set?: string[];
+  maxRuns?: string;
+}
+
+interface RunFlags extends ConfigFlags {
   backend?: BackendName;
-  jobs: string;
+  jobs?: string;
   force?: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -31,6 +36,30 @@ function parseCount(flag: string, value: string, min: number): number {
   return n;
 }
 
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `--set key=value` (repeatable) and `--max-runs N`: how run, plan and validate read their config. */
+function addConfigOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--set <key=value>', 'override a config value, e.g. train.lr=0.003 or \'methods[1].alpha=[0.2,1]\' (value in YAML; repeatable; MIXBENCH_SET: one per line)')
+      .argParser(collect).env('MIXBENCH_SET'))
+    .addOption(new Option('--max-runs <n>', 'refuse plans with more runs than this (default 10000)').env('MIXBENCH_MAX_RUNS'));
+}
+
+/**
+ * Load a config with the command's --set overrides and plan-size limit. MIXBENCH_SET reaches the option as one value
+ * (commander reads an option's variable once, and only when the flag is absent): one override per line.
+ */
+async function loadConfig(configPath: string, flags: ConfigFlags, command: Command) {
+  const { loadConfigFile } = await import('./config/load');
+  const { splitSetVariable } = await import('./report/page');
+  const set = command.getOptionValueSource('set') === 'env' ? (flags.set ?? []).flatMap(splitSetVariable) : flags.set ?? [];
+  return loadConfigFile(configPath, {
+    overrides: set,
+    ...(flags.maxRuns !== undefined ? { maxRuns: parseCount('--max-runs', flags.maxRuns, 1) } : {}),
+  });
+}
+
 export function buildProgram(): Command {
   const program = new Command('mixbench')
     .description('Run data-mixing and attention-regularisation experiments on Transformer classifiers and tabulate the results')
@@ -38,12 +67,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
+  addConfigOptions(program
     .command('run')
     .description('train every run of the config (skipping runs already complete) and write CSV tables')
-    .argument('<config>', 'experiment YAML file')
+    .argument('<config>', 'experiment YAML file'))
     .addOption(new Option('--backend <name>', 'tfjs backend (overrides the config)').choices([...BACKENDS]).env('MIXBENCH_BACKEND'))
-    .addOption(new Option('-j, --jobs <n>', 'worker processes, one run each at a time').default('1').env('MIXBENCH_JOBS'))
+    .addOption(new Option('-j, --jobs <n>', 'worker processes, one run each at a time (default: one per core, as free memory allows; 1: in this process)').env('MIXBENCH_JOBS'))
     .addOption(new Option('--threads <n>', 'native threads per worker (tensorflow backends; default cores ÷ jobs)').env('MIXBENCH_THREADS'))
     .addOption(new Option('--shard <i/N>', 'run only shard i of N (1-based); default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX').env('MIXBENCH_SHARD'))
     .addOption(new Option('--shard-count <N>', 'number of shards, with JOB_COMPLETION_INDEX (Kubernetes) or to override Slurm\'s').env('MIXBENCH_SHARD_COUNT'))
@@ -54,8 +83,7 @@ export function buildProgram(): Command {
     .option('-o, --output <dir>', 'output directory (overrides the config)')
     .option('-q, --quiet', 'no progress output')
     .option('--json', 'stream NDJSON events on stdout')
-    .action(async (configPath: string, flags: RunFlags) => {
-      const { loadConfigFile } = await import('./config/load');
+    .action(async (configPath: string, flags: RunFlags, command: Command) => {
       const { planRuns } = await import('./config/plan');
       const { runSweep } = await import('./run/sweep');
       const { createProgress } = await import('./run/progress');
@@ -63,7 +91,7 @@ export function buildProgram(): Command {
       const { ReportWriter, sweepInfoFor } = await import('./report/write');
       const { resolveShard } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
-      const exp = loadConfigFile(configPath);
+      const exp = await loadConfig(configPath, flags, command);
       if (flags.output) exp.output = flags.output;
       const plan = planRuns(exp);
       const selected = filterPlan(plan, flags.only ?? []).runs;
@@ -72,11 +100,11 @@ export function buildProgram(): Command {
       const { datasetFor } = await import('./data/cache');
       checkRunData(plan.runs, datasetFor);
       const shard = resolveShard(flags.shard, flags.shardCount);
-      const jobs = parseJobs(flags.jobs);
+      const jobs = flags.jobs === undefined ? (await import('./run/jobs')).defaultJobs() : parseJobs(flags.jobs);
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
       const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
-      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath) });
+      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath, process.argv, process.env, exp.overrides ?? []) });
       let result;
       try {
         result = await runSweep(plan, {
@@ -106,35 +134,45 @@ export function buildProgram(): Command {
       }
     });
 
-  program
+  addConfigOptions(program
     .command('validate')
     .description('check a config and report every problem as file:line:col')
-    .argument('<config>', 'experiment YAML file')
-    .action(async (configPath: string) => {
-      const { loadConfigFile } = await import('./config/load');
+    .argument('<config>', 'experiment YAML file'))
+    .action(async (configPath: string, flags: ConfigFlags, command: Command) => {
       const { planRuns } = await import('./config/plan');
-      const exp = loadConfigFile(configPath);
+      const { planFactors } = await import('./config/describe');
+      const exp = await loadConfig(configPath, flags, command);
       const plan = planRuns(exp);
       const { checkRunData } = await import('./data/check');
       checkRunData(plan.runs);
-      process.stdout.write(`${configPath}: ok (${plan.runs.length} runs: ${exp.datasets.length} datasets × ${exp.noise.length} noise × ${exp.methods.length} methods × ${exp.seeds.length} seeds)\n`);
+      process.stdout.write(`${configPath}: ok (${plan.runs.length} runs: ${planFactors(exp)})\n`);
     });
 
   program
+    .command('schema')
+    .description('print the JSON Schema of config files (for editors: schema/mixbench.schema.json is this output)')
+    .action(async () => {
+      const { configJsonSchemaText } = await import('./config/editor-schema');
+      process.stdout.write(configJsonSchemaText());
+    });
+
+  addConfigOptions(program
     .command('plan')
-    .description('print the run matrix without training')
-    .argument('<config>', 'experiment YAML file')
+    .description('print the run matrix (its axes and size) without training')
+    .argument('<config>', 'experiment YAML file'))
     .option('--json', 'print the run specs as JSON')
     .option('--shards <N>', 'split the plan into N shards: print which runs each shard does (with --json: a CI matrix)')
     .addOption(new Option('--shard <i/N>', 'print only the runs of shard i of N').env('MIXBENCH_SHARD'))
     .addOption(new Option('--shard-count <N>', 'number of shards, with JOB_COMPLETION_INDEX').env('MIXBENCH_SHARD_COUNT'))
     .option('--only <key=values...>', 'keep only runs whose dataset|noise|method|seed is one of the values (comma-separated)')
-    .action(async (configPath: string, flags: { json?: boolean; shards?: string; shard?: string; shardCount?: string; only?: string[] }) => {
-      const { loadConfigFile } = await import('./config/load');
+    .action(async (configPath: string, flags: ConfigFlags & { json?: boolean; shards?: string; shard?: string; shardCount?: string; only?: string[] }, command: Command) => {
       const { planRuns } = await import('./config/plan');
+      const { describePlan, describeRun, planAxes } = await import('./config/describe');
       const { resolveShard, selectShard, shardLabel } = await import('./run/shard');
       const { filterPlan } = await import('./run/filter');
-      const plan = filterPlan(planRuns(loadConfigFile(configPath)), flags.only ?? []);
+      const exp = await loadConfig(configPath, flags, command);
+      const full = planRuns(exp);
+      const plan = filterPlan(full, flags.only ?? []);
       if (flags.shards !== undefined) {
         const count = parseCount('--shards', flags.shards, 1);
         const shards = Array.from({ length: count }, (_, k) => {
@@ -157,8 +195,8 @@ export function buildProgram(): Command {
         process.stdout.write(`${JSON.stringify(plan, null, 1)}\n`);
         return;
       }
-      process.stdout.write(`${plan.experiment}: ${plan.runs.length} runs → ${plan.output}\n`);
-      for (const r of plan.runs) process.stdout.write(`${r.id}\t${r.dataset.name}\t${r.noise.label}\t${r.method.name}\tseed ${r.seed}\n`);
+      const axes = planAxes(exp, full);
+      process.stdout.write(`${[...describePlan(exp, plan), ...plan.runs.map((r) => describeRun(r, axes))].join('\n')}\n`);
     });
 
   program

@@ -31,9 +31,10 @@ test('the issue example parses into a fully resolved experiment', () => {
   assert.deepEqual(exp.methods.map((m) => m.name), ['baseline', 'mixup', 'mixup-a8']);
   assert.deepEqual(exp.methods[1].parts, [{ method: 'mixup', options: { alpha: 1 } }]);
   assert.deepEqual(exp.methods[2].parts, [{ method: 'mixup', options: { alpha: 8 } }]);
-  assert.equal(exp.model.type, 'transformer');
-  assert.equal(exp.train.optimizer, 'adamw');
-  assert.equal(exp.train.schedule, 'cosine');
+  assert.equal(exp.grid.length, 1);
+  assert.equal(exp.grid[0].model.type, 'transformer');
+  assert.equal(exp.grid[0].train.optimizer, 'adamw');
+  assert.equal(exp.grid[0].train.schedule, 'cosine');
   assert.equal(exp.backend, 'auto');
   assert.equal(exp.output, 'results/quick');
 });

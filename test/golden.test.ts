@@ -64,14 +64,15 @@ test('golden fixtures cover every method (and composition) of the paper configs 
   assert.ok(files.length > 0, 'configs/papers holds configs');
   for (const file of files) {
     const exp = loadConfigFile(file);
-    for (const method of exp.methods) {
+    // Every point of the model × training grid (a depth axis gives several models; type and pooling are what count).
+    for (const { model } of exp.grid) for (const method of exp.methods) {
       const names = method.parts.map((p) => p.method).sort();
       for (const ds of exp.datasets) {
         const modality = modalityOf(ds);
         const found = cases.some(({ fixture: f }) => {
           const same = [...f.method.map((p) => p.method)].sort();
-          if (same.join('+') !== names.join('+') || f.data.modality !== modality || f.model.type !== exp.model.type) return false;
-          if (f.model.type === 'transformer' && exp.model.type === 'transformer' && f.model.pool !== exp.model.pool) return false;
+          if (same.join('+') !== names.join('+') || f.data.modality !== modality || f.model.type !== model.type) return false;
+          if (f.model.type === 'transformer' && model.type === 'transformer' && f.model.pool !== model.pool) return false;
           // Options that choose a code path (enumerations, booleans) must match; numbers are only values.
           return method.parts.every((p) => {
             const fp = f.method.find((q) => q.method === p.method)!;
@@ -79,7 +80,7 @@ test('golden fixtures cover every method (and composition) of the paper configs 
           });
         });
         const what = method.parts.map((p) => `${p.method} ${JSON.stringify(p.options)}`).join(' + ');
-        assert.ok(found, `${file}: method ${method.name} (${what}) on ${ds.name} (${modality}, ${exp.model.type}) has no golden fixture; ${ADD_CASE}`);
+        assert.ok(found, `${file}: method ${method.name} (${what}) on ${ds.name} (${modality}, ${model.type}) has no golden fixture; ${ADD_CASE}`);
       }
     }
   }

@@ -34,7 +34,7 @@ const byKey = (rows: Record<string, unknown>[], noise: string, method: string) =
 
 test('summary: statistics per (dataset, noise, method) over ok runs; the chosen metric names the comparison columns', () => {
   const recs = noiseSweep();
-  recs.push(fakeRecord({ method: 'mixup', seed: 99, status: 'failed', curve: [0.1] }));
+  recs.push(fakeRecord({ method: 'mixup', seed: 99, status: 'failed', curve: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1] }));
   const s = summarise(recs, resolveReport({ metric: 'last' }, []));
   assert.equal(s.metricColumn, 'last_acc');
   for (const c of ['acc_mean', 'acc_std', 'acc_se', 'acc_ci95_low', 'acc_ci95_high', 'last_acc_mean', 'last_acc_ci95_high', 'gap_mean',
@@ -137,7 +137,7 @@ test('plots: one accuracy-vs-noise per dataset, curves and over-smoothing per (d
   assert.match(svg, /last-epoch accuracy vs symmetric noise/);
   assert.match(svg, /symmetric noise rate \(%\)/);
   // Label and input noise are separate plots, each with the clean point at rate 0.
-  const mixed = [...recs, ...[1, 2].flatMap((seed) => ['baseline', 'mixup'].map((method) => fakeRecord({ method, seed, noise: { label: 'gaussian-0.2', type: 'gaussian', rate: 0.2 }, curve: [0.8, 0.85] })))];
+  const mixed = [...recs, ...[1, 2].flatMap((seed) => ['baseline', 'mixup'].map((method) => fakeRecord({ method, seed, noise: { label: 'gaussian-0.2', type: 'gaussian', rate: 0.2 }, curve: [0.8, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85] })))];
   const split = accuracyVsNoisePlots(mixed, settings);
   assert.deepEqual(split.map((p) => p.file), ['accuracy-vs-noise-digits-symmetric.svg', 'accuracy-vs-noise-digits-gaussian.svg']);
   assert.match(split[1].svg, /input noise std/);

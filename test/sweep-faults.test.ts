@@ -67,7 +67,7 @@ test('with --jobs 2: an exception is retried, a NaN loss is recorded as diverged
 
 test('in one process: a run that throws is recorded with its error and the sweep goes on; --fail-fast stops at the first', async () => {
   const out = join(root, 'throw');
-  const r = await runCli(['run', config, '-o', out, '--json', '-q'], { MIXBENCH_TEST_FAULT: 'baseline-none-s1:throw' });
+  const r = await runCli(['run', config, '-o', out, '--jobs', '1', '--json', '-q'], { MIXBENCH_TEST_FAULT: 'baseline-none-s1:throw' });
   assert.equal(r.code, 1, r.stderr);
   const recs = records(out);
   assert.equal(recs.size, 4);
@@ -76,7 +76,7 @@ test('in one process: a run that throws is recorded with its error and the sweep
   assert.deepEqual([...recs.values()].filter((x) => x.status === 'ok').length, 3);
 
   const ff = join(root, 'failfast');
-  const f = await runCli(['run', config, '-o', ff, '--fail-fast', '--json'], { MIXBENCH_TEST_FAULT: 'baseline-none-s1:throw' });
+  const f = await runCli(['run', config, '-o', ff, '--jobs', '1', '--fail-fast', '--json'], { MIXBENCH_TEST_FAULT: 'baseline-none-s1:throw' });
   assert.equal(f.code, 1);
   assert.match(f.stderr, /stopped at the first failure \(--fail-fast\): digits-baseline-none-s1/);
   assert.equal(f.events.filter((e) => e.type === 'run_started').length, 1, 'no run started after the failure');

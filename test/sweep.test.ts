@@ -55,7 +55,7 @@ test('kill -9 of a --jobs 2 sweep midway, then resume: the final tables equal th
 
 test('SIGTERM stops an in-process sweep between steps: exit 130, partial run left incomplete, next run finishes', async () => {
   const out = join(root, 'sigterm');
-  const s = startCli(['run', config, '-o', out, '--json', '-q']);
+  const s = startCli(['run', config, '-o', out, '--jobs', '1', '--json', '-q']);
   // Interrupt as the second run starts: all its epochs are still to come, so the signal lands between its steps.
   await s.waitFor((e) => e.type === 'run_finished');
   await s.waitFor((e) => e.type === 'run_started' && e.index === 2);

@@ -1,23 +1,38 @@
 /**
  * YAML file → validated, fully resolved experiment. Every problem is collected and reported together: schema errors,
  * and the checks across fields (unknown dataset, heads not dividing dim, a method on data it cannot take, ...) on every
- * part of the file that is valid on its own.
+ * part of the file that is valid on its own. `--set` overrides are applied to the document first and checked with it;
+ * sweep axes are checked value by value, and the plan's size is known (and limited) before anything is expanded.
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import type { ResolvedDataset, ResolvedExperiment, ResolvedModel, ResolvedNoise } from '../core/experiment';
+import { armLabel, axesOf, isModelOrTrainKey, runSetting, runSettings } from '../core/axes';
+import type { ResolvedDataset, ResolvedExperiment, ResolvedMethod, ResolvedNoise, SweepAxis } from '../core/experiment';
 import { ConfigError, type Issue } from '../errors';
 import { builtinDataset, builtinDatasetNames } from '../data/catalog';
 import { checkDatasetEntry, modalityOf } from '../data/spec';
 import { checkNoise } from '../data/noise';
 import { methodInfo } from '../methods/index';
+import { valuesAt } from './axes';
+import { expandGrid, gridAxes, gridSize, writtenGrid, type ResolvedGridPoint, type WrittenGrid } from './grid';
 import { issueAt, keyIssue, type SourceMap } from './locate';
-import { resolveMethods } from './methods';
-import { resolveDatasetEntry, resolveEnsemble, resolveExperiment, resolveModel, resolveNoise } from './resolve';
-import { ClaimFileSchema, DatasetEntrySchema, EnsembleSchema, ExperimentFileSchema, ModelSchema } from './schema';
+import { armCount, expandMethods, writtenMethods, type WrittenEntry } from './methods';
+import { applyOverrides, parseOverride } from './overrides';
+import { resolveDatasetEntry, resolveEnsemble, resolveExperiment, resolveNoise } from './resolve';
+import { ClaimFileSchema, DatasetEntrySchema, EnsembleSchema, ExperimentFileSchema, type ExperimentFile } from './schema';
 
-export interface LoadOptions {
+/** Plans larger than this are refused unless the caller raises the limit (`--max-runs`). */
+export const DEFAULT_MAX_RUNS = 10_000;
+
+export interface ParseOptions {
+  /** `--set key=value` flags, applied to the document before it is checked (src/config/overrides.ts). */
+  overrides?: readonly string[];
+  /** Refuse a plan of more runs than this (default DEFAULT_MAX_RUNS). */
+  maxRuns?: number;
+}
+
+export interface LoadOptions extends ParseOptions {
   /** Shown in messages instead of the path (tests). */
   displayName?: string;
 }
@@ -31,53 +46,146 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): Resolve
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a YAML file' : String(err);
     throw new ConfigError([{ file: path, message: `cannot read config: ${why}` }]);
   }
-  return parseConfig(text, options.displayName ?? path);
+  return parseConfig(text, options.displayName ?? path, options);
 }
 
-export function parseConfig(text: string, file: string): ResolvedExperiment {
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): ResolvedExperiment {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const src: SourceMap = { file, doc, lineCounter };
   const issues: Issue[] = [];
   for (const err of doc.errors) {
     const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
     issues.push({ file, line: pos.line, col: pos.col, message: `YAML: ${err.message.split('\n')[0]}` });
   }
   if (issues.length) throw new ConfigError(issues);
+  const overrides = (options.overrides ?? []).map(parseOverride);
+  const src: SourceMap = { file, doc, lineCounter, overrides: applyOverrides(doc, overrides) };
 
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ file, line: 1, col: 1, message: 'the config must be a YAML map with at least name, datasets and methods' }]);
   }
   const fields = raw as Record<string, unknown>;
-  const parsed = ExperimentFileSchema.safeParse(raw);
-  if (!parsed.success) for (const zi of parsed.error.issues) issues.push(schemaIssue(src, raw, zi));
+  const toIssue = (zi: z.core.$ZodIssue, path: (string | number)[]) => schemaIssue(src, raw, { ...zi, path } as z.core.$ZodIssue);
 
-  // Method entries and the noise axis are resolved entry by entry, whatever else is wrong.
-  const resolved = Array.isArray(fields.methods) ? resolveMethods(src, fields.methods) : { methods: [], entryIndex: [], issues: [] };
-  issues.push(...resolved.issues);
+  // Model and training axes are split off and checked value by value; the rest of the file as a whole.
+  const grid = writtenGrid(src, fields, toIssue, issues);
+  const asChecked: Record<string, unknown> = { ...fields };
+  for (const section of ['model', 'train'] as const) {
+    const split = grid[section];
+    if (split) asChecked[section] = valuesAt(split, split.axes.map((axis) => ({ axis, index: 0 })));
+  }
+  const parsed = ExperimentFileSchema.safeParse(asChecked);
+  if (!parsed.success) {
+    for (const zi of parsed.error.issues) {
+      const head = zi.path[0];
+      if ((head === 'model' && grid.model) || (head === 'train' && grid.train)) continue;
+      issues.push(schemaIssue(src, raw, zi));
+    }
+  }
+
+  // Method entries and the noise axis are checked entry by entry, whatever else is wrong.
+  const written = Array.isArray(fields.methods) ? writtenMethods(src, fields.methods) : { entries: [], issues: [] };
+  issues.push(...written.issues);
   const noise = Array.isArray(fields.noise) || fields.noise === undefined ? resolveNoise(src, fields.noise as unknown[] | undefined, issues) : [];
-  issues.push(...crossFieldIssues(src, fields, resolved, noise));
 
-  if (issues.length || !parsed.success) throw new ConfigError(sortIssues(issues));
-  return resolveExperiment(parsed.data, resolved.methods, noise);
+  // The size of the plan, before anything is expanded.
+  const size = planSize(fields, noise.length, written.entries.reduce((n, e) => n + armCount(e), 0), gridSize(grid));
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  if (size.runs > maxRuns) {
+    issues.push(sizeIssue(src, size, maxRuns, grid, written.entries));
+    throw new ConfigError(sortIssues(issues));
+  }
+
+  const expanded = expandMethods(src, written.entries);
+  issues.push(...expanded.issues);
+  const points = expandGrid(grid);
+  const axes = [...gridAxes(grid), ...expanded.axes];
+  issues.push(...crossFieldIssues(src, fields, expanded, noise, points));
+  if (parsed.success && grid.ok) issues.push(...reportIssues(src, parsed.data, expanded.methods, points, axes));
+
+  if (issues.length || !parsed.success || !grid.ok) throw new ConfigError(sortIssues(dedupe(issues)));
+  const exp = resolveExperiment(parsed.data, expanded.methods, noise, points.map(({ model, train }) => ({ model, train })), axes);
+  if (overrides.length) exp.overrides = overrides.map((o) => o.text);
+  return exp;
+}
+
+interface PlanSize {
+  runs: number;
+  datasets: number;
+  noise: number;
+  arms: number;
+  grid: number;
+  seeds: number;
+  members: number;
+}
+
+/** The number of seeds a valid `seeds` value stands for, without building the list. */
+function seedCount(seeds: unknown): number {
+  if (typeof seeds === 'number') return Number.isInteger(seeds) && seeds > 0 ? seeds : 1;
+  return Array.isArray(seeds) ? Math.max(1, new Set(seeds).size) : 3;
+}
+
+function planSize(fields: Record<string, unknown>, noise: number, arms: number, grid: number): PlanSize {
+  const m = (fields.ensemble as { members?: unknown } | undefined)?.members;
+  const members = typeof m === 'number' && Number.isInteger(m) && m > 0 ? m : 1;
+  const datasets = Array.isArray(fields.datasets) ? Math.max(1, fields.datasets.length) : 1;
+  const seeds = seedCount(fields.seeds);
+  const size = { datasets, noise: Math.max(1, noise), arms: Math.max(1, arms), grid, seeds, members };
+  return { ...size, runs: size.datasets * size.noise * size.arms * size.grid * size.seeds * size.members };
+}
+
+/** The plan is too large: say how it multiplies up, and point at the largest axis. */
+function sizeIssue(src: SourceMap, size: PlanSize, maxRuns: number, grid: WrittenGrid, entries: WrittenEntry[]): Issue {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const parts = [
+    `${n(size.datasets)} dataset${size.datasets === 1 ? '' : 's'}`, `${n(size.noise)} noise setting${size.noise === 1 ? '' : 's'}`,
+    `${n(size.grid)} model/training setting${size.grid === 1 ? '' : 's'}`, `${n(size.arms)} method arm${size.arms === 1 ? '' : 's'}`,
+    `${n(size.seeds)} seed${size.seeds === 1 ? '' : 's'}`, ...(size.members > 1 ? [`${n(size.members)} ensemble members`] : []),
+  ];
+  const axes = [...grid.factors.flatMap((f) => f.axes), ...entries.flatMap((e) => e.factors.flatMap((f) => f.axes))];
+  const largest = axes.reduce<(typeof axes)[number] | undefined>((a, b) => (!a || b.values.length > a.values.length ? b : a), undefined);
+  const at = largest && largest.values.length > 1 && largest.values.length >= size.seeds ? largest.path : size.seeds > 1 ? ['seeds'] : [];
+  return issueAt(src, at, `this plan has ${n(size.runs)} runs (${parts.join(' × ')}), more than the limit of ${n(maxRuns)}; shrink an axis, or raise the limit with --max-runs ${size.runs} (or MIXBENCH_MAX_RUNS=${size.runs})`);
+}
+
+function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.file}:${i.line}:${i.col}:${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Where a grid point's value of a model key is written: its list element when swept, else the key. */
+function modelPath(point: ResolvedGridPoint, key: string): (string | number)[] {
+  const p = point.point.find((x) => x.axis.path[0] === 'model' && x.axis.key === key);
+  return p ? [...p.axis.path, p.index] : ['model', key];
+}
+
+/** "with model.depth = 2: " for the checks of one grid point when the grid has several. */
+function pointPrefix(point: ResolvedGridPoint, many: boolean): string {
+  if (!many || !point.point.length) return '';
+  return `with ${point.point.map(({ axis, index }) => `${axis.path[0]}.${axis.key} = ${JSON.stringify(axis.values[index])}`).join(', ')}: `;
 }
 
 /**
  * Checks across fields, on every part of the file that is valid on its own: the datasets that parse (unknown names,
- * options, modality against noise, model, groups and methods), the model when it parses (heads vs dim, patch vs
- * image size), claims against the ensemble. A part with a schema error is left out of these checks (its own error
- * is already reported), so no problem is reported twice or as a consequence of another.
+ * options, modality against noise, model, groups and methods), each model of the grid (heads vs dim, patch vs
+ * image size, what each method needs of it), claims against the ensemble. A part with a schema error is left out of
+ * these checks (its own error is already reported), so no problem is reported twice or as a consequence of another.
  */
 function crossFieldIssues(
   src: SourceMap,
   fields: Record<string, unknown>,
-  resolved: ReturnType<typeof resolveMethods>,
+  resolved: { methods: ResolvedMethod[]; entryIndex: number[] },
   noise: ResolvedNoise[],
+  points: ResolvedGridPoint[],
 ): Issue[] {
   const issues: Issue[] = [];
-  const modelParse = ModelSchema.optional().safeParse(fields.model);
-  const model: ResolvedModel | undefined = modelParse.success ? resolveModel(modelParse.data) : undefined;
+  const many = points.length > 1;
   const ensembleParse = EnsembleSchema.optional().safeParse(fields.ensemble);
   const ensemble = ensembleParse.success ? resolveEnsemble(ensembleParse.data) : undefined;
   const datasets: { ds: ResolvedDataset; i: number }[] = [];
@@ -106,13 +214,16 @@ function crossFieldIssues(
       const problem = checkNoise(nz, { name: ds.name, modality, numClasses: info?.classes ?? Number.MAX_SAFE_INTEGER });
       if (problem) issues.push(issueAt(src, ['noise'], problem));
     }
-    if (model?.type === 'mlp' && modality === 'text') {
-      issues.push(issueAt(src, ['model', 'type'], `the MLP does not take text (token ids; dataset ${ds.name} at datasets[${i}]); use model.type transformer`));
-    }
-    if (info && model?.type === 'transformer' && info.modality === 'image') {
-      const [h, w] = info.shape;
-      if (h % model.patch !== 0 || w % model.patch !== 0) {
-        issues.push(issueAt(src, ['model', 'patch'], `patch ${model.patch} does not divide the ${h}×${w} images of ${ds.name}; use a divisor such as ${divisors(h).join(', ')}`));
+    for (const point of points) {
+      const model = point.model;
+      if (model.type === 'mlp' && modality === 'text') {
+        issues.push(issueAt(src, modelPath(point, 'type'), `the MLP does not take text (token ids; dataset ${ds.name} at datasets[${i}]); use model.type transformer`));
+      }
+      if (info && model.type === 'transformer' && info.modality === 'image') {
+        const [h, w] = info.shape;
+        if (h % model.patch !== 0 || w % model.patch !== 0) {
+          issues.push(issueAt(src, modelPath(point, 'patch'), `patch ${model.patch} does not divide the ${h}×${w} images of ${ds.name}; use a divisor such as ${divisors(h).join(', ')}`));
+        }
       }
     }
     if (ensemble) {
@@ -143,21 +254,85 @@ function crossFieldIssues(
       }
     });
   }
-  if (model?.type === 'transformer' && model.dim % model.heads !== 0) {
-    issues.push(issueAt(src, ['model', 'heads'], `heads (${model.heads}) must divide dim (${model.dim})`));
-  }
-  if (model) {
+  for (const point of points) {
+    const model = point.model;
+    const prefix = pointPrefix(point, many);
+    if (model.type === 'transformer' && model.dim % model.heads !== 0) {
+      issues.push(issueAt(src, modelPath(point, point.point.some((p) => p.axis.key === 'heads') ? 'heads' : point.point.some((p) => p.axis.key === 'dim') ? 'dim' : 'heads'), `heads (${model.heads}) must divide dim (${model.dim})`));
+    }
     methods.forEach((m, i) => {
       for (const part of m.parts) {
         const mi = methodInfo(part.method)!;
         if (!mi.models.includes(model.type)) {
-          issues.push(issueAt(src, ['methods', entryIndex[i]], `${part.method} acts inside attention and needs model.type transformer, not ${model.type}`));
+          issues.push(issueAt(src, ['methods', entryIndex[i]], `${prefix}${part.method} acts inside attention and needs model.type transformer, not ${model.type}`));
         }
         const problem = mi.checkModel?.(part.options, model);
-        if (problem) issues.push(issueAt(src, ['methods', entryIndex[i]], `${part.method}: ${problem}`));
+        if (problem) issues.push(issueAt(src, ['methods', entryIndex[i]], `${prefix}${part.method}: ${problem}`));
       }
     });
   }
+  return issues;
+}
+
+/**
+ * Claims and axis plots against the plan: claim arms that exist (an entry name, or an arm as labelled in the
+ * tables), a `than` arm that is one arm in each compared cell, `where` keys that are settings with that value in the
+ * plan, and plot axes that are swept numeric settings.
+ */
+function reportIssues(src: SourceMap, file: ExperimentFile, methods: ResolvedMethod[], points: ResolvedGridPoint[], declared: SweepAxis[]): Issue[] {
+  const issues: Issue[] = [];
+  const specs = methods.flatMap((method) => points.map((p) => ({ experiment: file.name, method, model: p.model, train: p.train })));
+  const axes = axesOf(specs, declared);
+  const values = new Map<string, Set<string>>();
+  for (const spec of specs) {
+    for (const [k, v] of runSettings(spec)) {
+      if (!values.has(k)) values.set(k, new Set());
+      values.get(k)!.add(JSON.stringify(v));
+    }
+  }
+  const arms = [...new Map(methods.map((m) => [armLabel({ experiment: file.name, method: m }, axes), m])).entries()];
+  const names = new Set([...methods.map((m) => m.name), ...arms.map(([label]) => label)]);
+  const known = [...new Set(arms.map(([label]) => label))];
+  const matches = (name: string, where: Record<string, unknown> | undefined) => arms.filter(([label, m]) => {
+    if (label !== name && m.name !== name) return false;
+    return Object.entries(where ?? {}).every(([k, v]) => {
+      const spec = { experiment: file.name, method: m, model: points[0].model, train: points[0].train };
+      const mine = runSetting(spec, k);
+      return isModelOrTrainKey(k) || mine === undefined || JSON.stringify(mine) === JSON.stringify(v);
+    });
+  });
+  (file.claims ?? []).forEach((c, i) => {
+    const at = ['claims', i];
+    const arm = 'better' in c ? ['better', c.better] as const : 'notWorse' in c ? ['notWorse', c.notWorse] as const : ['ensembleInvariant', c.ensembleInvariant] as const;
+    const checkName = (key: string, name: string) => {
+      if (!names.has(name)) issues.push(issueAt(src, [...at, key], `"${name}" is not an arm of this config; arms: ${known.join(', ')}`));
+    };
+    checkName(arm[0], arm[1]);
+    if ('than' in c) {
+      checkName('than', c.than);
+      const found = matches(c.than, c.where);
+      if (names.has(c.than) && found.length > 1) {
+        const keys = [...new Set(found.flatMap(([label]) => label === c.than ? [] : [label]))];
+        issues.push(issueAt(src, [...at, 'than'], `"${c.than}" stands for ${found.length} arms (${keys.join(', ')}); compare with one of them: name it, e.g. than: ${keys[0]}, or pin its options with where`));
+      }
+    }
+    for (const [k, v] of Object.entries(c.where ?? {})) {
+      const seen = values.get(k);
+      if (!seen) {
+        issues.push(keyIssue(src, [...at, 'where'], k, `"${k}" is not a setting of this config's runs; where takes axis keys such as ${[...axes.columns, 'model.depth', 'train.lr'].slice(0, 4).join(', ')}`));
+      } else if (!seen.has(JSON.stringify(v))) {
+        issues.push(issueAt(src, [...at, 'where', k], `${k} is never ${JSON.stringify(v)} in this plan (its values: ${[...seen].join(', ')})`));
+      }
+    }
+  });
+  (file.report?.plots ?? []).forEach((plot, i) => {
+    const seen = values.get(plot.x);
+    const numeric = seen ? [...seen].map((v) => JSON.parse(v) as unknown).filter((v) => typeof v === 'number') : [];
+    if (!seen || seen.size < 2 || numeric.length !== seen.size) {
+      const swept = axes.columns.filter((k) => [...(values.get(k) ?? [])].every((v) => typeof JSON.parse(v) === 'number'));
+      issues.push(issueAt(src, ['report', 'plots', i, 'x'], `${plot.x} is not a swept numeric setting of this config; ${swept.length ? `swept numeric settings: ${swept.join(', ')}` : 'the config sweeps no numeric setting (write a list of values, e.g. model.depth: [2, 4, 8])'}`));
+    }
+  });
   return issues;
 }
 

@@ -6,33 +6,42 @@
 import type { Issue } from '../errors';
 import { UsageError } from '../errors';
 import {
-  ACCURACY_METRICS, INPUT_NOISE_TYPES, LABEL_NOISE_TYPES, TEXT_NOISE_TYPES, type Claim, type NoiseType, type ReportSettings,
+  ACCURACY_METRICS, INPUT_NOISE_TYPES, LABEL_NOISE_TYPES, TEXT_NOISE_TYPES, type Claim, type GridPoint, type NoiseType, type ReportSettings,
   type ResolvedDataset, type ResolvedEnsemble, type ResolvedExperiment, type ResolvedMethod, type ResolvedModel, type ResolvedNoise,
-  type ResolvedTrain,
+  type ResolvedTrain, type SweepAxis,
 } from '../core/experiment';
 import { issueAt, type SourceMap } from './locate';
-import type { ClaimFile, DatasetEntry, ExperimentFile, ReportFile } from './schema';
+import type { z } from 'zod';
+import type { ClaimFile, DatasetEntry, ExperimentFile, ModelSchema, ReportFile, TrainSchema } from './schema';
 
-const DEFAULT_SPLIT_SEED = 20240601;
-const DEFAULT_SEEDS = [1, 2, 3];
-const DEFAULT_BACKEND = 'auto';
+export const DEFAULT_SPLIT_SEED = 20240601;
+export const DEFAULT_SEEDS = [1, 2, 3];
+export const DEFAULT_BACKEND = 'auto';
 
-/** The resolved experiment from a schema-checked file and its separately resolved methods and noise axis. */
-export function resolveExperiment(file: ExperimentFile, methods: ResolvedMethod[], noise: ResolvedNoise[]): ResolvedExperiment {
-  const model = resolveModel(file.model);
+/**
+ * The resolved experiment from a schema-checked file and its separately resolved methods (arms), noise axis and
+ * model × training grid (src/config/grid.ts, each point resolved by resolveModel and resolveTrain).
+ */
+export function resolveExperiment(
+  file: ExperimentFile,
+  methods: ResolvedMethod[],
+  noise: ResolvedNoise[],
+  grid: GridPoint[],
+  axes: SweepAxis[],
+): ResolvedExperiment {
   return {
     name: file.name,
     seeds: resolveSeeds(file.seeds),
     datasets: file.datasets.map(resolveDatasetEntry),
     methods,
     noise,
-    model,
-    train: resolveTrain(file.train),
+    grid,
+    axes,
     backend: file.backend ?? DEFAULT_BACKEND,
     splitSeed: file.splitSeed ?? DEFAULT_SPLIT_SEED,
     output: file.output ?? `results/${file.name}`,
     ensemble: resolveEnsemble(file.ensemble),
-    report: resolveReport(file.report, file.claims),
+    report: resolveReport(file.report, file.claims, axes),
   };
 }
 
@@ -53,7 +62,7 @@ export function resolveSeeds(seeds: ExperimentFile['seeds']): number[] {
   return [...new Set(seeds)];
 }
 
-export function resolveModel(model: ExperimentFile['model']): ResolvedModel {
+export function resolveModel(model: z.output<typeof ModelSchema> | undefined): ResolvedModel {
   const m = model ?? { type: 'transformer' as const };
   if (m.type === 'mlp') {
     return { type: 'mlp', hidden: m.hidden ?? [256, 256], dropout: m.dropout ?? 0.1 };
@@ -71,7 +80,7 @@ export function resolveModel(model: ExperimentFile['model']): ResolvedModel {
   };
 }
 
-export function resolveTrain(train: ExperimentFile['train']): ResolvedTrain {
+export function resolveTrain(train: z.output<typeof TrainSchema> | undefined): ResolvedTrain {
   const t = train ?? {};
   const optimizer = t.optimizer ?? 'adamw';
   return {
@@ -150,8 +159,11 @@ export function resolveNoise(src: SourceMap, noise: unknown[] | undefined, issue
   return out;
 }
 
-/** Report settings: "the" accuracy statistic, k, alpha, the paired test, and the claims with their defaults. */
-export function resolveReport(report?: ReportFile, claims?: ClaimFile[]): ReportSettings {
+/**
+ * Report settings: "the" accuracy statistic, k, alpha, the paired test, the claims with their defaults, and the sweep's
+ * axes and axis plots (only when the config has axes or plots, so that settings saved without them stay as they were).
+ */
+export function resolveReport(report?: ReportFile, claims?: ClaimFile[], axes: SweepAxis[] = []): ReportSettings {
   const r = report ?? {};
   const metric = r.metric ?? 'best';
   return {
@@ -160,10 +172,11 @@ export function resolveReport(report?: ReportFile, claims?: ClaimFile[]): Report
     alpha: r.alpha ?? 0.05,
     test: r.test ?? 'paired-t',
     claims: (claims ?? []).map((c): Claim => {
+      const where = c.where === undefined ? {} : { where: c.where };
       if ('ensembleInvariant' in c) {
         return {
           kind: 'ensemble', method: c.ensembleInvariant, than: 'its members', metric, ensembleMetric: c.metric ?? 'divergence',
-          noise: c.noise, dataset: c.dataset, margin: 0, note: c.note,
+          noise: c.noise, dataset: c.dataset, ...where, margin: 0, note: c.note,
         };
       }
       return {
@@ -173,11 +186,14 @@ export function resolveReport(report?: ReportFile, claims?: ClaimFile[]): Report
         metric: c.metric ?? metric,
         noise: c.noise,
         dataset: c.dataset,
+        ...where,
         margin: c.margin ?? 0,
         ...('better' in c && c.effect !== undefined ? { effect: c.effect } : {}),
         note: c.note,
       };
     }),
+    ...(axes.length ? { axes: axes.map(({ key, values, method }) => ({ key, values, ...(method ? { method } : {}) })) } : {}),
+    ...(r.plots?.length ? { plots: r.plots } : {}),
   };
 }
 

@@ -4,35 +4,35 @@
  * options depend on the method; the noise axis is checked by `resolveNoise`.
  */
 import { z } from 'zod';
-import { ACCURACY_METRICS, BACKENDS, CLAIM_METRICS, DatasetSpecSchema, GROUPS, OPTIMIZERS, PAIRED_TESTS } from '../core/experiment';
+import { ACCURACY_METRICS, AxisPlotSchema, BACKENDS, CLAIM_METRICS, DatasetSpecSchema, GROUPS, OPTIMIZERS, PAIRED_TESTS } from '../core/experiment';
 
 export const ModelSchema = z.strictObject({
-  type: z.enum(['transformer', 'mlp']).default('transformer'),
-  dim: z.number().int().positive().optional(),
-  depth: z.number().int().min(0).optional(),
-  heads: z.number().int().positive().optional(),
-  mlpDim: z.number().int().positive().optional(),
-  patch: z.number().int().positive().optional(),
-  pool: z.enum(['mean', 'cls']).optional(),
-  dropout: z.number().min(0).lt(1).optional(),
-  hidden: z.array(z.number().int().positive()).optional(),
+  type: z.enum(['transformer', 'mlp']).default('transformer').describe('transformer (a ViT-style encoder over patches, features or words) or mlp (images and tabular rows)'),
+  dim: z.number().int().positive().optional().describe('transformer: token width'),
+  depth: z.number().int().min(0).optional().describe('transformer: number of pre-norm blocks (self-attention + GELU MLP)'),
+  heads: z.number().int().positive().optional().describe('transformer: attention heads; must divide dim'),
+  mlpDim: z.number().int().positive().optional().describe('transformer: hidden width of each block\'s MLP (default 2·dim)'),
+  patch: z.number().int().positive().optional().describe('transformer: side of the square image patches; must divide the image size'),
+  pool: z.enum(['mean', 'cls']).optional().describe('transformer: mean over tokens (padding excluded) or a learned class token'),
+  dropout: z.number().min(0).lt(1).optional().describe('dropout (transformer: embeddings, residual branches, MLP hidden units; mlp: hidden layers)'),
+  hidden: z.array(z.number().int().positive()).optional().describe('mlp: widths of the hidden layers (a list: sweep it with {sweep: [[256], [128, 128]]})'),
 });
 
 export const TrainSchema = z.strictObject({
-  epochs: z.number().int().positive().optional(),
-  batchSize: z.number().int().min(2, 'batchSize must be at least 2 (mixing needs pairs)').optional(),
-  optimizer: z.enum(OPTIMIZERS).optional(),
-  lr: z.number().positive().optional(),
-  weightDecay: z.number().min(0).optional(),
-  momentum: z.number().min(0).lt(1).optional(),
-  nesterov: z.boolean().optional(),
-  beta1: z.number().min(0).lt(1).optional(),
-  beta2: z.number().min(0).lt(1).optional(),
-  eps: z.number().positive().optional(),
-  schedule: z.enum(['constant', 'cosine']).optional(),
-  warmupEpochs: z.number().min(0).optional(),
-  gradClip: z.number().positive().optional(),
-  evalBatchSize: z.number().int().positive().optional(),
+  epochs: z.number().int().positive().optional().describe('passes over the training split; the test split is evaluated after each'),
+  batchSize: z.number().int().min(2, 'batchSize must be at least 2 (mixing needs pairs)').optional().describe('examples per step (the last partial batch of an epoch is dropped)'),
+  optimizer: z.enum(OPTIMIZERS).optional().describe('adamw (decoupled decay), adam (L2 in the gradient) or sgd (momentum)'),
+  lr: z.number().positive().optional().describe('peak learning rate (default 0.001; sgd: 0.05)'),
+  weightDecay: z.number().min(0).optional().describe('weight decay of dense and projection weights (default 0.05 for adamw, else 0)'),
+  momentum: z.number().min(0).lt(1).optional().describe('SGD momentum'),
+  nesterov: z.boolean().optional().describe('SGD: Nesterov momentum'),
+  beta1: z.number().min(0).lt(1).optional().describe('Adam/AdamW β1'),
+  beta2: z.number().min(0).lt(1).optional().describe('Adam/AdamW β2'),
+  eps: z.number().positive().optional().describe('Adam/AdamW ε'),
+  schedule: z.enum(['constant', 'cosine']).optional().describe('learning-rate schedule after the warm-up: cosine (to 0 at the end) or constant'),
+  warmupEpochs: z.number().min(0).optional().describe('linear warm-up length in epochs (may be fractional)'),
+  gradClip: z.number().positive().optional().describe('clip the global gradient norm to this value (default: no clipping)'),
+  evalBatchSize: z.number().int().positive().optional().describe('batch size of evaluation'),
 });
 
 /** A dataset entry: a built-in name, or an object naming a built-in with options, or a user's file with a `format`. */
@@ -55,6 +55,8 @@ export const ReportSchema = z.strictObject({
   alpha: z.number().gt(0).lt(1).optional(),
   /** Paired test used for claims: paired t-test or exact Wilcoxon signed-rank. */
   test: z.enum(PAIRED_TESTS).optional(),
+  /** Plots of a metric against a swept setting, besides the automatic accuracy plot of every numeric axis. */
+  plots: z.array(AxisPlotSchema.describe('a metric (y) against a swept numeric setting (x), e.g. {x: model.depth, y: oversmoothing}')).optional(),
 });
 export type ReportFile = z.infer<typeof ReportSchema>;
 
@@ -66,6 +68,8 @@ const claimCommon = {
   noise: z.union([z.number().min(0).lt(1), z.string().min(1)]).optional(),
   /** Dataset as named in the tables (e.g. `digits`, or `digits-train0.1` for limited data); default: every dataset. */
   dataset: z.string().min(1).optional(),
+  /** Setting values of the compared cells, by axis key, e.g. {model.depth: 8}; default: every cell of the other axes. */
+  where: z.record(z.string(), z.unknown()).optional(),
   /** For `notWorse`: the tolerated loss (in the metric's units, e.g. 0.01 = one accuracy point). */
   margin: z.number().min(0).optional(),
   /** Free text shown with the verdict (e.g. the paper's wording). */
@@ -89,27 +93,36 @@ export const EnsembleClaimSchema = z.strictObject({
   metric: z.enum(['divergence', 'osp']).optional(),
   noise: claimCommon.noise,
   dataset: claimCommon.dataset,
+  where: claimCommon.where,
   note: claimCommon.note,
 });
 export const ClaimFileSchema = z.union([BetterClaimSchema, NotWorseClaimSchema, EnsembleClaimSchema]);
 export type ClaimFile = z.infer<typeof ClaimFileSchema>;
 
 export const ExperimentFileSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'name may use letters, digits, ".", "_" and "-" only'),
-  seeds: z.union([z.array(z.number().int()).min(1), z.number().int().positive()]).optional(),
-  datasets: z.array(DatasetEntrySchema).min(1),
-  methods: z.array(z.unknown()).min(1),
-  noise: z.array(z.unknown()).min(1).optional(),
-  model: ModelSchema.optional(),
-  train: TrainSchema.optional(),
-  backend: z.enum(BACKENDS).optional(),
-  splitSeed: z.number().int().positive().optional(),
-  output: z.string().min(1).optional(),
+  name: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'name may use letters, digits, ".", "_" and "-" only')
+    .describe('the experiment; part of every run id and the default output directory results/<name>'),
+  seeds: z.union([z.array(z.number().int()).min(1), z.number().int().positive()]).optional()
+    .describe('the seeds: a list, or a count n meaning [1..n]'),
+  datasets: z.array(DatasetEntrySchema).min(1)
+    .describe('built-in names (digits, letters, spam-subjects, fashion-mnist, mnist-10k) or {name, ...options}, or your file with format and path'),
+  methods: z.array(z.unknown()).min(1)
+    .describe('the arms: a name, a one-key map name → options, or {method, name, options..., <other method>: options}; a list of option values sweeps it'),
+  noise: z.array(z.unknown()).min(1).optional()
+    .describe('the noise axis: none, {label: {type, rate}}, {input: {type, rate | std}}, {text: {type, rate}}; a list of rates expands'),
+  model: ModelSchema.optional().describe('the network; a list of values (or {sweep: [...]}) sweeps a key'),
+  train: TrainSchema.optional().describe('optimizer, schedule and epochs; a list of values (or {sweep: [...]}) sweeps a key'),
+  backend: z.enum(BACKENDS).optional().describe('tfjs backend (the --backend flag overrides)'),
+  splitSeed: z.number().int().positive().optional().describe('seed of the stratified train/test split of datasets without an official split'),
+  output: z.string().min(1).optional().describe('output directory (default results/<name>; -o overrides)'),
   /** Train K members per (dataset, noise, method, seed) with group augmentation and evaluate the ensemble. */
-  ensemble: EnsembleSchema.optional(),
+  ensemble: EnsembleSchema.optional().describe('train K members per cell and seed with group augmentation and evaluate the ensemble'),
   /** Report settings (never part of run ids): `{metric: best | last | median-last-k, k, alpha, test}`. */
-  report: ReportSchema.optional(),
+  report: ReportSchema.optional().describe('how tables compare arms, and axis plots; never part of run ids'),
   /** Machine-readable claims that `mixbench report` checks, e.g. `{better: mixup, than: baseline, metric: last, noise: 0.4}`. */
-  claims: z.array(ClaimFileSchema).optional(),
+  claims: z.array(ClaimFileSchema).optional().describe('claims that mixbench report checks, e.g. {better: mixup, than: baseline, metric: last, noise: 0.4}'),
+  /** Model and training axes that take their values together instead of being crossed, e.g. [[model.dim, model.mlpDim]]. */
+  zip: z.array(z.array(z.string().min(1)).min(2)).min(1).optional()
+    .describe('model/training axes that take their values together instead of being crossed, e.g. [[model.dim, model.mlpDim]]'),
 });
 export type ExperimentFile = z.infer<typeof ExperimentFileSchema>;

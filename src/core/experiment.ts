@@ -22,40 +22,25 @@ export const TEXT_LAYOUTS = ['tsv', 'csv', 'sst2', 'trec'] as const;
 export type TextLayout = (typeof TEXT_LAYOUTS)[number];
 
 export const DatasetSpecSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9._+-]+$/, 'dataset names may use letters, digits, ".", "_", "+" and "-" only'),
-  /** Use at most this many examples per split (quick runs). */
-  limit: z.number().int().positive().optional(),
-  /** Keep this fraction of the training split (stratified, seeded by the split seed). */
-  trainFraction: z.number().gt(0).max(1).optional(),
-  /** Keep this many training examples (stratified, seeded by the split seed). */
-  trainSize: z.number().int().positive().optional(),
-  /** Fraction held out as test when the data has no official split (default 0.2). */
-  testFraction: z.number().gt(0).lt(1).optional(),
-  /** Text: tokens kept per example (longer texts are cut, shorter ones padded with 0). */
-  maxLength: z.number().int().min(1).max(1024).optional(),
-  /** Text: vocabulary cap (most frequent training words; the rest become OOV). */
-  maxVocab: z.number().int().min(2).optional(),
-  /** A user's file: how to read it. */
-  format: z.enum(DATA_FORMATS).optional(),
-  /** csv/text: the data file (train + test, or train only with `testPath`); idx: the images file; cifar: batch file(s). */
-  path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  /** The official test file(s) (idx: test images). */
-  testPath: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  /** csv/text: the label column (name, or 0-based index); default `label`. */
-  label: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
-  /** text: the text column (name or 0-based index); default `text` (`sentence` for sst2). */
-  text: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
-  /** text: the file layout; default from the file extension (.tsv → tsv, .csv → csv). */
-  layout: z.enum(TEXT_LAYOUTS).optional(),
-  /** csv: non-numeric columns are one-hot encoded (`onehot`, default) or refused (`reject`). */
-  categorical: z.enum(['onehot', 'reject']).optional(),
-  /** idx: the labels files. */
-  labels: z.string().min(1).optional(),
-  testLabels: z.string().min(1).optional(),
-  /** cifar: 10 (3,073-byte records) or 100 (3,074-byte records). */
-  variant: z.union([z.literal(10), z.literal(100)]).optional(),
-  /** trec: coarse (6 classes, default) or fine (50) labels; cifar-100: fine (100, default) or coarse (20). */
-  labelSet: z.enum(['coarse', 'fine']).optional(),
+  name: z.string().min(1).regex(/^[A-Za-z0-9._+-]+$/, 'dataset names may use letters, digits, ".", "_", "+" and "-" only')
+    .describe('a built-in dataset, or the name of your file\'s dataset (with format and path)'),
+  limit: z.number().int().positive().optional().describe('Use at most this many examples per split (quick runs).'),
+  trainFraction: z.number().gt(0).max(1).optional().describe('Keep this fraction of the training split (stratified, seeded by the split seed).'),
+  trainSize: z.number().int().positive().optional().describe('Keep this many training examples (stratified, seeded by the split seed).'),
+  testFraction: z.number().gt(0).lt(1).optional().describe('Fraction held out as test when the data has no official split (default 0.2).'),
+  maxLength: z.number().int().min(1).max(1024).optional().describe('Text: tokens kept per example (longer texts are cut, shorter ones padded with 0).'),
+  maxVocab: z.number().int().min(2).optional().describe('Text: vocabulary cap (most frequent training words; the rest become OOV).'),
+  format: z.enum(DATA_FORMATS).optional().describe('A user\'s file: how to read it.'),
+  path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional().describe('csv/text: the data file (train + test, or train only with testPath); idx: the images file; cifar: batch file(s).'),
+  testPath: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional().describe('The official test file(s) (idx: test images).'),
+  label: z.union([z.string().min(1), z.number().int().min(0)]).optional().describe('csv/text: the label column (name, or 0-based index); default label.'),
+  text: z.union([z.string().min(1), z.number().int().min(0)]).optional().describe('text: the text column (name or 0-based index); default text (sentence for sst2).'),
+  layout: z.enum(TEXT_LAYOUTS).optional().describe('text: the file layout; default from the file extension (.tsv → tsv, .csv → csv).'),
+  categorical: z.enum(['onehot', 'reject']).optional().describe('csv: non-numeric columns are one-hot encoded (onehot, default) or refused (reject).'),
+  labels: z.string().min(1).optional().describe('idx: the labels file.'),
+  testLabels: z.string().min(1).optional().describe('idx: the test labels file.'),
+  variant: z.union([z.literal(10), z.literal(100)]).optional().describe('cifar: 10 (3,073-byte records) or 100 (3,074-byte records).'),
+  labelSet: z.enum(['coarse', 'fine']).optional().describe('trec: coarse (6 classes, default) or fine (50) labels; cifar-100: fine (100, default) or coarse (20).'),
 });
 export type ResolvedDataset = z.infer<typeof DatasetSpecSchema>;
 
@@ -196,12 +181,33 @@ export const ClaimSchema = z.strictObject({
   noise: z.union([z.number(), z.string()]).optional(),
   /** A dataset label as shown in the tables; absent: every dataset. */
   dataset: z.string().optional(),
+  /** Setting values the compared cells must have, by axis key (`model.depth: 8`, `neutreno.lambda: 0.6`). */
+  where: z.record(z.string(), z.unknown()).optional(),
   margin: z.number().min(0),
   /** better: the improvement the paper reports (metric units), for the power check of a claim that does not hold. */
   effect: z.number().gt(0).optional(),
   note: z.string().optional(),
 });
 export type Claim = z.infer<typeof ClaimSchema>;
+
+/**
+ * A sweep axis (src/core/axes.ts): a setting key (`model.depth`, `train.lr`, `mixup.alpha`), its values in config
+ * order, and the method entry name when the arms of that entry share it.
+ */
+export const AxisSchema = z.strictObject({
+  key: z.string().min(1),
+  values: z.array(z.unknown()).min(1),
+  /** Option axes of an entry whose arms share its name: that name (their labels then show the option). */
+  method: z.string().min(1).optional(),
+});
+export type Axis = z.infer<typeof AxisSchema>;
+
+/** A plot of a metric against a swept numeric setting: `{x: model.depth, y: oversmoothing}`. */
+export const AxisPlotSchema = z.strictObject({
+  x: z.string().min(1),
+  y: z.enum(CLAIM_METRICS),
+});
+export type AxisPlot = z.infer<typeof AxisPlotSchema>;
 
 export const ReportSettingsSchema = z.strictObject({
   /** "The" accuracy statistic for deltas, paired tests and ranks. */
@@ -213,24 +219,47 @@ export const ReportSettingsSchema = z.strictObject({
   /** Paired test of claims. */
   test: z.enum(PAIRED_TESTS),
   claims: z.array(ClaimSchema),
+  /** The config's sweep axes (absent in settings saved before axes existed: then found from the runs alone). */
+  axes: z.array(AxisSchema).optional(),
+  /** Plots of a metric against a swept setting, besides the automatic ones (accuracy against every numeric axis). */
+  plots: z.array(AxisPlotSchema).optional(),
 });
 export type ReportSettings = z.infer<typeof ReportSettingsSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** One point of the model × training grid: a resolved model and training setting. */
+export const GridPointSchema = z.strictObject({
+  model: ResolvedModelSchema,
+  train: ResolvedTrainSchema,
+});
+export type GridPoint = z.infer<typeof GridPointSchema>;
+
+/** A sweep axis of the config as written: its key, values, and the axes it moves with (`zip`). */
+export const SweepAxisSchema = AxisSchema.extend({
+  /** The other keys of its zip group (they take their i-th values together); absent: crossed with every other axis. */
+  zip: z.array(z.string()).optional(),
+});
+export type SweepAxis = z.infer<typeof SweepAxisSchema>;
+
 export const ResolvedExperimentSchema = z.strictObject({
   name: z.string().min(1),
   seeds: z.array(z.number().int()).min(1),
   datasets: z.array(DatasetSpecSchema).min(1),
+  /** The arms: a swept method entry gives one per combination of its option values (they share the entry's name). */
   methods: z.array(ResolvedMethodSchema).min(1),
   noise: z.array(ResolvedNoiseSchema).min(1),
-  model: ResolvedModelSchema,
-  train: ResolvedTrainSchema,
+  /** The model × training settings: one point without model or training axes, else their product (zips moving together). */
+  grid: z.array(GridPointSchema).min(1),
+  /** Every axis the config declares (model, training and method options), in the order written. */
+  axes: z.array(SweepAxisSchema),
   backend: BackendNameSchema,
   splitSeed: z.number().int().positive(),
   output: z.string().min(1),
   ensemble: ResolvedEnsembleSchema.nullable(),
   /** How tables rank and compare, and the claims to check; not part of any RunSpec. */
   report: ReportSettingsSchema,
+  /** The `--set` overrides applied to the config (absent: none). */
+  overrides: z.array(z.string()).optional(),
 });
 export type ResolvedExperiment = z.infer<typeof ResolvedExperimentSchema>;

@@ -30,6 +30,11 @@ export const RunSpecSchema = z.strictObject({
   train: ResolvedTrainSchema,
   /** Absent: not an ensemble member. */
   member: EnsembleMemberSchema.optional(),
+  /**
+   * The `--set` overrides of the command that planned the run (how it was asked for; not a setting: the id's hash
+   * leaves it out, the settings it changed are in the fields above). Absent: none.
+   */
+  overrides: z.array(z.string()).optional(),
 });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 

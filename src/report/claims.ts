@@ -15,8 +15,10 @@
  * "not enough runs" when fewer than 2 seed-matched pairs exist, or when the chosen test cannot reach alpha with this
  * many pairs (exact Wilcoxon: smallest p is 2/2^n, so n ≥ 6 pairs at alpha = 0.05).
  */
+import { isModelOrTrainKey, runSetting, type Axes } from '../core/axes';
 import type { Claim, ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
+import { reportAxes } from './axes';
 import { claimValue, higherIsBetter, noiseInfo } from './fields';
 import { metricTitle } from './settings';
 import { confidenceInterval, holmAdjust, judgeClaim, nonInferiorityP, pairedDifferences, pairedTTest, wilcoxonSignedRank, type ClaimJudgement } from './stats';
@@ -59,6 +61,21 @@ export function noiseMatches(r: RunRecord, label: string, noise: Claim['noise'])
   return info.rate !== undefined && Math.abs(info.rate - noise) < 1e-9;
 }
 
+/**
+ * Whether a run has the claim's `where` settings. A method option the run's method does not have (the baseline has no
+ * `neutreno.lambda`) does not constrain it, so `where: {neutreno.lambda: 0.6}` picks that arm and leaves its partner.
+ */
+export function whereMatches(r: RunRecord, where: Claim['where']): boolean {
+  return Object.entries(where ?? {}).every(([key, value]) => {
+    const v = runSetting(r.spec, key);
+    if (v === undefined) return !isModelOrTrainKey(key);
+    return JSON.stringify(v) === JSON.stringify(value);
+  });
+}
+
+/** Whether a cell is the arm a claim names: by its label (`neutreno[lambda=0.6]`) or its entry's name. */
+const isArm = (g: Group, name: string) => g.method === name || g.methodName === name;
+
 function describeNoise(g: Group): string {
   const info = noiseInfo(g.runs[0]);
   if (info.rate === 0 || g.noise === 'none') return 'clean data';
@@ -74,8 +91,8 @@ const fmtP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
  * Every claim of the settings, judged as families (one per experiment). Ensemble claims need the members' stored
  * logits: src/report/ensembles.ts evaluates them, and they join their experiment's family through `extra`.
  */
-export function evaluateClaims(records: RunRecord[], settings: ReportSettings, extra: ClaimResult[] = []): ClaimResult[] {
-  const own = settings.claims.filter((c) => c.kind !== 'ensemble').flatMap((c) => evaluateClaim(records, c, settings));
+export function evaluateClaims(records: RunRecord[], settings: ReportSettings, extra: ClaimResult[] = [], axes: Axes = reportAxes(records, settings)): ClaimResult[] {
+  const own = settings.claims.filter((c) => c.kind !== 'ensemble').flatMap((c) => evaluateClaim(records, c, settings, axes));
   return judgeFamilies([...own, ...extra], settings);
 }
 
@@ -126,23 +143,30 @@ export function claimText(r: ClaimResult): string {
   return `${r.label}: ${r.detail}, d_z ${fmtDz(j.dz)}, ${fmtP(r.p)}${holm} (${testName}), ${r.pairs} ${r.claim.kind === 'ensemble' ? 'members' : 'seeds'}${why} — ${r.verdict}`;
 }
 
-/** One result per (experiment, dataset, noise) cell where both arms exist; one "no matching runs" result otherwise. */
-export function evaluateClaim(records: RunRecord[], claim: Claim, settings: ReportSettings): ClaimResult[] {
-  const groups = groupRecords(records);
+/**
+ * One result per cell of the other axes (experiment, dataset, noise, model/training values) and arm where both arms
+ * exist; one "no matching runs" result otherwise.
+ */
+export function evaluateClaim(records: RunRecord[], claim: Claim, settings: ReportSettings, axes: Axes = reportAxes(records, settings)): ClaimResult[] {
+  const groups = groupRecords(records, axes);
   const test = settings.test;
   const metricName = metricTitle(claim.metric, settings.k);
-  const head = claim.kind === 'better'
-    ? `${claim.method} ${higherIsBetter(claim.metric) ? '>' : '<'} ${claim.than}`
-    : `${claim.method} ≥ ${claim.than} − ${claim.margin}`;
-  const candidates = groups.filter((g) => g.method === claim.method && noiseMatches(g.runs[0], g.noise, claim.noise) && (!claim.dataset || g.dataset === claim.dataset));
+  const headOf = (a: string, b: string) => (claim.kind === 'better'
+    ? `${a} ${higherIsBetter(claim.metric) ? '>' : '<'} ${b}`
+    : `${a} ≥ ${b} − ${claim.margin}`);
+  const head = headOf(claim.method, claim.than);
+  const candidates = groups.filter((g) => isArm(g, claim.method) && noiseMatches(g.runs[0], g.noise, claim.noise) && (!claim.dataset || g.dataset === claim.dataset)
+    && whereMatches(g.runs[0], claim.where));
   const out: ClaimResult[] = [];
   const multiDataset = new Set(candidates.map((g) => g.dataset)).size > 1 || !!claim.dataset;
   const multiExperiment = new Set(candidates.map((g) => g.experiment)).size > 1;
   for (const a of candidates) {
-    const b = groups.find((g) => g.method === claim.than && g.block === a.block);
-    if (!b) continue;
-    const where = `${multiExperiment ? `${a.experiment}, ` : ''}${multiDataset ? `${a.dataset}, ` : ''}${describeNoise(a)}`;
-    const label = `${head}, ${metricName}, ${where}`;
+    const partners = groups.filter((g) => g !== a && isArm(g, claim.than) && g.block === a.block && whereMatches(g.runs[0], claim.where));
+    if (partners.length !== 1) continue;
+    const b = partners[0];
+    const settingsText = (a.settings ?? []).map(([k, v]) => `, ${k} = ${v}`).join('');
+    const where = `${multiExperiment ? `${a.experiment}, ` : ''}${multiDataset ? `${a.dataset}, ` : ''}${describeNoise(a)}${settingsText}`;
+    const label = `${a.method === claim.method && b.method === claim.than ? head : headOf(a.method, b.method)}, ${metricName}, ${where}`;
     const [xa, xb] = matchBySeed(a.runs, b.runs, (r) => claimValue(r, claim.metric, settings.k));
     const d = pairedDifferences(xa, xb);
     const base: Omit<ClaimResult, 'verdict' | 'text'> = { claim, experiment: a.experiment, dataset: a.dataset, noise: a.noise, test, pairs: d.length };
@@ -177,7 +201,10 @@ export function evaluateClaim(records: RunRecord[], claim: Claim, settings: Repo
     }
   }
   if (!out.length) {
-    const where = [claim.dataset, claim.noise === undefined ? undefined : typeof claim.noise === 'number' ? `noise rate ${claim.noise}` : `noise ${claim.noise}`].filter(Boolean).join(', ');
+    const where = [
+      claim.dataset, claim.noise === undefined ? undefined : typeof claim.noise === 'number' ? `noise rate ${claim.noise}` : `noise ${claim.noise}`,
+      ...Object.entries(claim.where ?? {}).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
+    ].filter(Boolean).join(', ');
     out.push({
       claim, verdict: 'no matching runs', test, pairs: 0,
       text: `${head}, ${metricName}${where ? `, ${where}` : ''}: no complete runs of both arms — not enough runs`,

@@ -4,12 +4,14 @@
  * subsets) next to the mean member: `ensembles.csv` and `plots/equivariance-*.svg`. Pure: the logits come from the
  * `OrbitReader` the caller passes (src/report/write.ts reads them from the run directories).
  */
+import { NO_AXES, type Axes } from '../core/axes';
 import { blockKey, cellOf, ensembleKey } from '../core/cell';
 import type { Claim } from '../core/experiment';
 import type { RunRecord } from '../core/record';
 import { partition } from '../util/partition';
 import { slug } from '../util/slug';
-import { noiseMatches, type ClaimResult } from './claims';
+import { axisCell } from './axes';
+import { noiseMatches, whereMatches, type ClaimResult } from './claims';
 import { ensembleLogits, ensembleVersusSize, equivarianceMetrics, type EquivarianceMetrics, type OrbitLogits } from './equivariance';
 import { mean, pairedTTest } from './stats';
 import { ReportCache } from './memo';
@@ -19,15 +21,25 @@ export const ENSEMBLE_COLUMNS = [
   'experiment', 'dataset', 'noise', 'method', 'seed', 'group', 'members', 'size', 'bootstraps',
   'ensemble_acc', 'ensemble_osp', 'ensemble_divergence', 'member_acc', 'member_osp', 'member_divergence',
 ] as const;
-export type EnsembleRow = Record<(typeof ENSEMBLE_COLUMNS)[number], string | number>;
+/**
+ * A row of ensembles.csv; `settings` (the cell's model/training axis values as text, not a column) keeps the cells of
+ * different axis values apart in the plots.
+ */
+export type EnsembleRow = Record<(typeof ENSEMBLE_COLUMNS)[number], string | number> & Record<string, string | number | null>;
+
+/** The columns of ensembles.csv: the sweep's axis columns after `method` when it has axes. */
+export function ensembleColumns(axes: Axes): string[] {
+  const at = ENSEMBLE_COLUMNS.indexOf('method') + 1;
+  return [...ENSEMBLE_COLUMNS.slice(0, at), ...axes.columns, ...ENSEMBLE_COLUMNS.slice(at)];
+}
 
 /** A member's test logits under every group element and the test labels, or undefined when they cannot be read. */
 export type OrbitReader = (member: RunRecord) => { orbit: OrbitLogits; labels: Int32Array } | undefined;
 
 /** Complete members with stored logits, grouped by ensemble (cell and seed), members in index order. */
-function memberGroups(records: RunRecord[]): RunRecord[][] {
+function memberGroups(records: RunRecord[], axes: Axes): RunRecord[][] {
   const members = records.filter((r) => r.spec.member && r.status === 'ok' && r.orbit);
-  return [...partition(members, (r) => ensembleKey(r.spec)).values()].map((g) => g.sort((a, b) => a.spec.member!.index - b.spec.member!.index));
+  return [...partition(members, (r) => ensembleKey(r.spec, axes)).values()].map((g) => g.sort((a, b) => a.spec.member!.index - b.spec.member!.index));
 }
 
 /** The full ensemble of one cell and seed, and each member on its own. */
@@ -36,7 +48,9 @@ export interface EnsembleGroup {
   /** The dataset label (src/core/cell.ts). */
   dataset: string;
   noise: string;
+  /** The arm as labelled; `methodName` the entry's name. */
   method: string;
+  methodName: string;
   seed: string;
   /** The first member's record (noise settings for claims). */
   record: RunRecord;
@@ -60,12 +74,14 @@ export function ensembleRows(
   readOrbit: OrbitReader,
   cache = new ReportCache(),
   bootstraps = 30,
+  axes: Axes = NO_AXES,
 ): { rows: EnsembleRow[]; groups: EnsembleGroup[]; notes: string[] } {
   const rows: EnsembleRow[] = [];
   const groups: EnsembleGroup[] = [];
   const notes: string[] = [];
-  for (const members of memberGroups(records)) {
-    const result = cache.memo(`ensemble ${ensembleKey(members[0].spec)}`, [bootstraps, ...members], () => ensembleGroup(members, readOrbit, bootstraps));
+  for (const members of memberGroups(records, axes)) {
+    const key = ensembleKey(members[0].spec, axes);
+    const result = cache.memo(`ensemble ${key}`, [bootstraps, axes.columns.join(), ...members], () => ensembleGroup(members, readOrbit, bootstraps, axes));
     rows.push(...result.rows);
     if (result.group) groups.push(result.group);
     notes.push(...result.notes);
@@ -74,7 +90,7 @@ export function ensembleRows(
 }
 
 /** One ensemble's members (in index order): their stored logits, the ensemble vs size, the full ensemble. */
-function ensembleGroup(members: RunRecord[], readOrbit: OrbitReader, bootstraps: number): EnsembleResult {
+function ensembleGroup(members: RunRecord[], readOrbit: OrbitReader, bootstraps: number, axes: Axes): EnsembleResult {
   const rows: EnsembleRow[] = [];
   const notes: string[] = [];
   const orbits: OrbitLogits[] = [];
@@ -91,28 +107,33 @@ function ensembleGroup(members: RunRecord[], readOrbit: OrbitReader, bootstraps:
     classes = r.orbit!.classes;
   }
   if (!orbits.length || !labels) return { rows, group: undefined, notes };
-  const { experiment, dataset, noise, method } = cellOf(members[0].spec);
+  const { experiment, dataset, noise, method, settings } = cellOf(members[0].spec, axes);
+  const methodName = members[0].spec.method.name;
+  const axisValues = Object.fromEntries(axes.columns.map((c) => [c, axisCell(members[0], c)]));
   const seed = String(members[0].spec.seed);
   const group = members[0].orbit!.group;
   const own = orbits.map((o) => equivarianceMetrics(o, labels!, classes));
   for (const s of ensembleVersusSize(orbits, labels, classes, bootstraps, 1, own)) {
     rows.push({
-      experiment, dataset, noise, method, seed, group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
+      experiment, dataset, noise, method, ...axisValues, ...(settings ? { settings: JSON.stringify(settings) } : {}),
+      seed, group, members: orbits.length, size: s.size, bootstraps: s.bootstraps,
       ensemble_acc: s.ensemble.accuracy, ensemble_osp: s.ensemble.osp, ensemble_divergence: s.ensemble.divergence,
       member_acc: s.member.accuracy, member_osp: s.member.osp, member_divergence: s.member.divergence,
     });
   }
   return {
     rows,
-    group: { experiment, dataset, noise, method, seed, record: members[0], full: equivarianceMetrics(ensembleLogits(orbits), labels, classes), members: own },
+    group: { experiment, dataset, noise, method, methodName, seed, record: members[0], full: equivarianceMetrics(ensembleLogits(orbits), labels, classes), members: own },
     notes,
   };
 }
 
 /** One plot per block (dataset, noise): divergence versus ensemble size, ensemble and mean member, a line pair per method. */
-export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: string }[] {
+export function equivariancePlots(rows: EnsembleRow[], axes: Axes = NO_AXES): { file: string; svg: string }[] {
   const plots: { file: string; svg: string }[] = [];
-  const blockOf = (r: EnsembleRow) => blockKey({ experiment: String(r.experiment), dataset: String(r.dataset), noise: String(r.noise) });
+  const settingsOf = (r: EnsembleRow): [string, string][] | undefined => (typeof r.settings === 'string' ? JSON.parse(r.settings) as [string, string][] : undefined);
+  const blockOf = (r: EnsembleRow) => blockKey({ experiment: String(r.experiment), dataset: String(r.dataset), noise: String(r.noise), settings: settingsOf(r) });
+  const suffix = (r: EnsembleRow) => (axes.settings.length ? (settingsOf(r) ?? []).map(([k, v]) => `-${slug(k.slice(k.indexOf('.') + 1))}${slug(v)}`).join('') : '');
   const multi = new Set(rows.map((r) => r.experiment)).size > 1;
   for (const rs of partition(rows, blockOf).values()) {
     const dataset = String(rs[0].dataset);
@@ -127,7 +148,7 @@ export function equivariancePlots(rows: EnsembleRow[]): { file: string; svg: str
     }
     const sizes = [...new Set(rs.map((r) => Number(r.size)))].sort((a, b) => a - b);
     plots.push({
-      file: `${multi ? `${slug(String(rs[0].experiment))}-` : ''}equivariance-${slug(dataset)}-${slug(noise)}.svg`,
+      file: `${multi ? `${slug(String(rs[0].experiment))}-` : ''}equivariance-${slug(dataset)}-${slug(noise)}${suffix(rs[0])}.svg`,
       svg: lineChart({
         title: `Invariance error vs ensemble size — ${dataset}${noise === 'none' ? '' : `, noise ${noise}`}${byMethod.size === 1 ? ` (${[...byMethod.keys()][0]})` : ''}`,
         subtitle: `group ${rs[0].group}; divergence = symmetric KL between p(x) and p(gx), mean over test inputs and g ∈ G; ${rs[0].bootstraps} bootstrap ensembles per size`,
@@ -151,8 +172,8 @@ export function evaluateEnsembleClaims(groups: EnsembleGroup[], claims: Claim[],
     const metric = claim.ensembleMetric ?? 'divergence';
     const lowerIsBetter = metric === 'divergence';
     const head = `ensemble of ${claim.method} ${lowerIsBetter ? '<' : '>'} its members, ${metric === 'divergence' ? 'invariance divergence' : 'orbit same predictions'}`;
-    const matches = groups.filter((g) => g.method === claim.method && (!claim.dataset || g.dataset === claim.dataset)
-      && noiseMatches(g.record, g.noise, claim.noise));
+    const matches = groups.filter((g) => (g.method === claim.method || g.methodName === claim.method) && (!claim.dataset || g.dataset === claim.dataset)
+      && noiseMatches(g.record, g.noise, claim.noise) && whereMatches(g.record, claim.where));
     for (const g of matches) {
       const values = g.members.map((m) => m[metric]);
       const ens = g.full[metric];

@@ -89,6 +89,7 @@ export function displayColumns(summary: Summary): DisplayColumn[] {
     { header: 'Dataset', align: 'left', cell: (r) => ({ text: String(r.dataset) }) },
     { header: 'Noise', align: 'left', cell: (r) => ({ text: String(r.noise) }) },
     { header: 'Method', align: 'left', cell: (r) => ({ text: String(r.method) }) },
+    ...summary.axes.columns.map((c): DisplayColumn => ({ header: c, align: 'left', cell: (r) => ({ text: r[c] === null || r[c] === undefined ? '–' : String(r[c]) }) })),
     { header: 'n', align: 'right', cell: (r) => ({ text: `${r.n}${r.n_failed ? ` (+${r.n_failed} failed)` : ''}` }) },
     { header: 'Best acc. (%)', align: 'right', better: 'high', cell: (r) => pctWithCi(r, 'acc') },
     { header: 'Last acc. (%)', align: 'right', better: 'high', cell: (r) => pctWithCi(r, 'last_acc') },
@@ -132,7 +133,9 @@ export function displayTable(summary: Summary): { columns: DisplayColumn[]; cell
   const columns = displayColumns(summary);
   const rows = summary.rows;
   const cells = rows.map((r) => columns.map((c) => ({ ...c.cell(r), best: false })));
-  const groupOf = (r: SummaryRow) => blockKey({ experiment: String(r.experiment), dataset: String(r.dataset), noise: String(r.noise) });
+  const groupOf = (r: SummaryRow) => blockKey({
+    experiment: String(r.experiment), dataset: String(r.dataset), noise: String(r.noise), settings: summary.axes.settings.map((k) => [k, String(r[k])]),
+  });
   const groups = new Map<string, number[]>();
   rows.forEach((r, i) => groups.set(groupOf(r), [...(groups.get(groupOf(r)) ?? []), i]));
   const groupStarts = new Set<number>();
@@ -165,7 +168,9 @@ export function tableCaption(summary: Summary): string {
     ...(summary.columns.includes('memorisation_noisy_fit_mean')
       ? ['Noisy-/true-label fit: last-epoch training accuracy on the label-corrupted examples against their noisy (memorisation) and true labels.']
       : []),
-    `Bold: best per column within each dataset and noise setting.`,
+    summary.axes.settings.length
+      ? `Δ and p compare each method with the baseline at the same ${summary.axes.settings.join(', ')}. Bold: best per column within each dataset, noise setting and value of ${summary.axes.settings.join(', ')}.`
+      : `Bold: best per column within each dataset and noise setting.`,
   ].join(' ');
 }
 
@@ -233,6 +238,6 @@ export function toText(summary: Summary): string {
     if (i > 0 && groupStarts.has(i)) out.push('');
     out.push(line(r));
   });
-  out.push(`(* best in group) ${tableCaption(summary).replace('Bold: best per column within each dataset and noise setting.', '')}`.trimEnd());
+  out.push(`(* best in group) ${tableCaption(summary).replace(/Bold: best per column within each [^.]*\./, '')}`.trimEnd());
   return out.join('\n');
 }

@@ -29,6 +29,8 @@ export interface SweepInfo {
   command?: string[];
   /** Settings given on the command line or in MIXBENCH_* variables that override the config. */
   overrides?: string[];
+  /** The `--set` overrides applied to the config (from the flags or MIXBENCH_SET), as recorded in each run's spec. */
+  set?: string[];
 }
 
 export interface PageInput {
@@ -445,14 +447,25 @@ ${notes}
 /** The overrides of a `mixbench run` command line and environment: settings that replace the config's. */
 export function runOverrides(args: string[], env: Record<string, string | undefined>): string[] {
   const overrides: string[] = [];
-  const flagNames: Record<string, string> = { '--backend': 'backend', '-o': 'output', '--output': 'output', '--only': 'only', '--shard': 'shard', '--shard-count': 'shard count' };
+  const flagNames: Record<string, string> = { '--backend': 'backend', '-o': 'output', '--output': 'output', '--only': 'only', '--shard': 'shard', '--shard-count': 'shard count', '--set': 'set' };
+  let setFlag = false;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    if (flag in flagNames) overrides.push(`${flagNames[flag]} = ${inline ?? args[i + 1] ?? ''} (command line)`);
+    if (flag in flagNames) overrides.push(`${flagNames[flag]} ${flag === '--set' ? '' : '= '}${inline ?? args[i + 1] ?? ''} (command line)`);
+    if (flag === '--set') setFlag = true;
     if (flag === '--force') overrides.push('--force: complete runs redone (command line)');
   }
-  for (const k of ['MIXBENCH_BACKEND', 'MIXBENCH_SHARD', 'MIXBENCH_SHARD_COUNT', 'MIXBENCH_JOBS']) {
-    if (env[k] !== undefined && k !== 'MIXBENCH_JOBS') overrides.push(`${k}=${env[k]} (environment)`);
+  for (const k of ['MIXBENCH_BACKEND', 'MIXBENCH_SHARD', 'MIXBENCH_SHARD_COUNT']) {
+    if (env[k] !== undefined) overrides.push(`${k}=${env[k]} (environment)`);
+  }
+  // The command line's --set flags replace MIXBENCH_SET (commander's rule for an option's variable).
+  if (!setFlag && env.MIXBENCH_SET !== undefined) {
+    for (const o of splitSetVariable(env.MIXBENCH_SET)) overrides.push(`set ${o} (MIXBENCH_SET)`);
   }
   return overrides;
+}
+
+/** The overrides in MIXBENCH_SET: one `key=value` per line (blank lines ignored). */
+export function splitSetVariable(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
 }

@@ -1,12 +1,17 @@
 /**
  * Plots from run records: accuracy vs noise rate (one per dataset), test-accuracy curves per epoch (one per dataset and
- * noise), and over-smoothing per layer (one per dataset and noise, Transformer runs). Pure: records → {file, svg}.
+ * noise), over-smoothing per layer (one per dataset and noise, Transformer runs), and a metric against each swept
+ * numeric setting (src/report/axis-plots.ts). With model or training axes, each of these is drawn per value of those
+ * axes (the file name says which). Pure: records → {file, svg}.
  */
+import { type Axes } from '../core/axes';
 import { blockKey } from '../core/cell';
 import type { ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
 import { partition } from '../util/partition';
 import { slug } from '../util/slug';
+import { axisCell, reportAxes } from './axes';
+import { axisPlots } from './axis-plots';
 import { accuracyOf, isOk, noiseInfo } from './fields';
 import { metricTitle } from './settings';
 import { confidenceInterval, mean, std } from './stats';
@@ -27,14 +32,24 @@ function prefix(g: Group, multi: boolean): string {
   return multi ? `${slug(g.experiment)}-` : '';
 }
 
+/** The model/training axis values of a cell for file names (`-depth4-lr0.003`); '' without such axes. */
+export function settingsSuffix(settings: [string, string][] | undefined): string {
+  return (settings ?? []).map(([k, v]) => `-${slug(k.slice(k.indexOf('.') + 1))}${slug(v)}`).join('');
+}
+
+/** The model/training axis values of a cell for titles (`, model.depth = 4`); '' without such axes. */
+export function settingsTitle(settings: [string, string][] | undefined): string {
+  return (settings ?? []).map(([k, v]) => `, ${k} = ${v}`).join('');
+}
+
 /** Accuracy vs noise rate: a line per method, mean with 95% CI error bars (none with one seed). */
-export function accuracyVsNoisePlots(records: RunRecord[], settings: ReportSettings, cache = new ReportCache()): Plot[] {
-  const groups = groupRecords(records);
+export function accuracyVsNoisePlots(records: RunRecord[], settings: ReportSettings, cache = new ReportCache(), axes = reportAxes(records, settings, cache)): Plot[] {
+  const groups = groupRecords(records, axes);
   const multi = new Set(groups.map((g) => g.experiment)).size > 1;
   const plots: Plot[] = [];
-  for (const gs of partition(groups, (g) => JSON.stringify([g.experiment, g.dataset])).values()) {
+  for (const gs of partition(groups, (g) => JSON.stringify([g.experiment, g.dataset, g.settings ?? []])).values()) {
     const deps = [settings.metric, settings.k, multi, ...gs.flatMap((g) => [g.key, ...g.runs])];
-    plots.push(...cache.memo(`accuracy-vs-noise ${gs[0].experiment} ${gs[0].dataset}`, deps, () => datasetNoisePlots(gs, settings, multi)));
+    plots.push(...cache.memo(`accuracy-vs-noise ${gs[0].experiment} ${gs[0].dataset} ${JSON.stringify(gs[0].settings ?? [])}`, deps, () => datasetNoisePlots(gs, settings, multi)));
   }
   return plots;
 }
@@ -75,9 +90,9 @@ function datasetNoisePlots(groups: Group[], settings: ReportSettings, multi: boo
     const g0 = gs[0];
     const xTicks = [...rates].sort((a, b) => a - b);
     plots.push({
-      file: `${prefix(g0, multi)}accuracy-vs-noise-${slug(g0.dataset)}${manyTypes ? `-${slug(typeName)}` : ''}.svg`,
+      file: `${prefix(g0, multi)}accuracy-vs-noise-${slug(g0.dataset)}${manyTypes ? `-${slug(typeName)}` : ''}${settingsSuffix(g0.settings)}.svg`,
       svg: lineChart({
-        title: `${g0.dataset}: ${metricTitle(settings.metric, settings.k)} vs ${typeName ? `${typeName} ` : ''}noise`,
+        title: `${g0.dataset}${settingsTitle(g0.settings)}: ${metricTitle(settings.metric, settings.k)} vs ${typeName ? `${typeName} ` : ''}noise`,
         subtitle: `${g0.experiment}; mean over seeds (up to ${maxN}), error bars: 95% CI (Student t)`,
         xLabel: typeName === 'gaussian' ? 'input noise std (% of each feature\'s std)' : `${typeName ? `${typeName} ` : ''}noise rate (%)`,
         yLabel: `test accuracy (%), ${metricTitle(settings.metric, settings.k).replace(' accuracy', '')}`,
@@ -91,8 +106,8 @@ function datasetNoisePlots(groups: Group[], settings: ReportSettings, multi: boo
 }
 
 /** Test accuracy per epoch: a line per method, mean over seeds with a ±1 std band. */
-export function curvePlots(records: RunRecord[], cache = new ReportCache()): Plot[] {
-  const groups = groupRecords(records);
+export function curvePlots(records: RunRecord[], cache = new ReportCache(), axes = reportAxes(records, undefined, cache)): Plot[] {
+  const groups = groupRecords(records, axes);
   const multi = new Set(groups.map((g) => g.experiment)).size > 1;
   const plots: Plot[] = [];
   for (const gs of partition(groups, (g) => g.block).values()) {
@@ -126,9 +141,9 @@ function blockCurvePlot(gs: Group[], multi: boolean): Plot | undefined {
   const epochs = Math.max(...series.map((s) => s.points.length));
   const xTicks = epochs <= 15 ? Array.from({ length: epochs }, (_, i) => i + 1) : [1, ...niceTicks(1, epochs).filter((t) => t > 1 && t <= epochs)];
   return {
-    file: `${prefix(g0, multi)}curves-${slug(g0.dataset)}-${slug(g0.noise)}.svg`,
+    file: `${prefix(g0, multi)}curves-${slug(g0.dataset)}-${slug(g0.noise)}${settingsSuffix(g0.settings)}.svg`,
     svg: lineChart({
-      title: `${g0.dataset}, ${noiseTitle(g0.noise)}: test accuracy per epoch`,
+      title: `${g0.dataset}, ${noiseTitle(g0.noise)}${settingsTitle(g0.settings)}: test accuracy per epoch`,
       subtitle: `${g0.experiment}; mean over seeds (up to ${maxN}), band: ±1 std`,
       xLabel: 'epoch',
       yLabel: 'test accuracy (%)',
@@ -144,6 +159,10 @@ export interface OversmoothingRow {
   dataset: string;
   noise: string;
   method: string;
+  /** The cell's model/training axis values (not a column: the axis columns carry them). */
+  settings?: [string, string][];
+  /** Axis columns (oversmoothingColumns). */
+  axisValues?: Record<string, string | number | null>;
   site: string;
   layer: number | null;
   depth: number;
@@ -162,13 +181,19 @@ export const OVERSMOOTHING_COLUMNS = [
   'cosine_ci95_high', 'cls', 'padding', 'examples',
 ] as const;
 
-/** Per (dataset, noise, method, layer): the mean pairwise token cosine similarity over seeds. */
-export function oversmoothingRows(records: RunRecord[], cache = new ReportCache()): OversmoothingRow[] {
-  return groupRecords(records).flatMap((g) => cache.memo(`oversmoothing ${g.key}`, g.runs, () => cellOversmoothingRows(g)));
+/** The columns of oversmoothing.csv: the sweep's axis columns after `method` when it has axes. */
+export function oversmoothingColumns(axes: Axes): string[] {
+  const at = OVERSMOOTHING_COLUMNS.indexOf('method') + 1;
+  return [...OVERSMOOTHING_COLUMNS.slice(0, at), ...axes.columns, ...OVERSMOOTHING_COLUMNS.slice(at)];
+}
+
+/** Per (dataset, noise, axis values, method, layer): the mean pairwise token cosine similarity over seeds. */
+export function oversmoothingRows(records: RunRecord[], cache = new ReportCache(), axes = reportAxes(records, undefined, cache)): OversmoothingRow[] {
+  return groupRecords(records, axes).flatMap((g) => cache.memo(`oversmoothing ${g.key}`, [axes.columns.join(), ...g.runs], () => cellOversmoothingRows(g, axes)));
 }
 
 /** The over-smoothing rows of one cell, a row per layer. */
-function cellOversmoothingRows(g: Group): OversmoothingRow[] {
+function cellOversmoothingRows(g: Group, axes: Axes): OversmoothingRow[] {
   const rows: OversmoothingRow[] = [];
   const ok = g.runs.filter((r) => isOk(r) && r.oversmoothing?.layers?.length);
   if (!ok.length) return rows;
@@ -178,8 +203,10 @@ function cellOversmoothingRows(g: Group): OversmoothingRow[] {
     const vals = layers.map((l) => l!.cosine);
     const ci = confidenceInterval(vals);
     const os = ok[0].oversmoothing!;
+    const axisValues = Object.fromEntries(axes.columns.map((c) => [c, axisCell(g.runs[0], c)]));
     rows.push({
       experiment: g.experiment, dataset: g.dataset, noise: g.noise, method: g.method,
+      ...(g.settings ? { settings: g.settings } : {}), ...(axes.columns.length ? { axisValues } : {}),
       site: layers[0]!.site, layer: layers[0]!.layer, depth: d, n: vals.length,
       cosine_mean: mean(vals) ?? null, cosine_std: std(vals) ?? null, cosine_ci95_low: ci?.[0] ?? null, cosine_ci95_high: ci?.[1] ?? null,
       cls: os.cls, padding: os.padding, examples: os.examples,
@@ -189,8 +216,8 @@ function cellOversmoothingRows(g: Group): OversmoothingRow[] {
 }
 
 /** Over-smoothing per layer: a line per method (e.g. baseline vs neutreno), mean with 95% CI error bars. */
-export function oversmoothingPlots(records: RunRecord[], cache = new ReportCache()): Plot[] {
-  const rows = oversmoothingRows(records, cache);
+export function oversmoothingPlots(records: RunRecord[], cache = new ReportCache(), axes = reportAxes(records, undefined, cache)): Plot[] {
+  const rows = oversmoothingRows(records, cache, axes);
   const multi = new Set(rows.map((r) => r.experiment)).size > 1;
   return [...partition(rows, (r) => blockKey(r)).values()].map((rs) => cache.memo(`oversmoothing-plot ${blockKey(rs[0])}`, [multi, ...rs], () => blockOversmoothingPlot(rs, multi)));
 }
@@ -214,9 +241,9 @@ function blockOversmoothingPlot(rs: OversmoothingRow[], multi: boolean): Plot {
   const maxN = Math.max(...rs.map((r) => r.n));
   const cls = r0.cls === 'excluded' ? 'CLS token excluded' : 'no CLS token (mean pooling)';
   return {
-    file: `${multi ? `${slug(r0.experiment)}-` : ''}oversmoothing-${slug(r0.dataset)}-${slug(r0.noise)}.svg`,
+    file: `${multi ? `${slug(r0.experiment)}-` : ''}oversmoothing-${slug(r0.dataset)}-${slug(r0.noise)}${settingsSuffix(r0.settings)}.svg`,
     svg: lineChart({
-      title: `${r0.dataset}, ${noiseTitle(r0.noise)}: token similarity per layer`,
+      title: `${r0.dataset}, ${noiseTitle(r0.noise)}${settingsTitle(r0.settings)}: token similarity per layer`,
       subtitle: `${r0.experiment}; mean pairwise cosine of tokens on ${r0.examples} test examples, ${cls}${r0.padding === 'excluded' ? ', padding excluded' : ''}; seeds: up to ${maxN}, bars: 95% CI`,
       xLabel: 'layer output (0 = embedding, l = block l)',
       yLabel: 'mean pairwise cosine similarity',
@@ -227,7 +254,10 @@ function blockOversmoothingPlot(rs: OversmoothingRow[], multi: boolean): Plot {
   };
 }
 
-/** Every plot of the records: accuracy vs noise, curves, over-smoothing. */
-export function allPlots(records: RunRecord[], settings: ReportSettings, cache = new ReportCache()): Plot[] {
-  return [...accuracyVsNoisePlots(records, settings, cache), ...curvePlots(records, cache), ...oversmoothingPlots(records, cache)];
+/** Every plot of the records: accuracy vs noise, curves, over-smoothing, metrics against swept settings. */
+export function allPlots(records: RunRecord[], settings: ReportSettings, cache = new ReportCache(), axes = reportAxes(records, settings, cache)): Plot[] {
+  return [
+    ...accuracyVsNoisePlots(records, settings, cache, axes), ...curvePlots(records, cache, axes), ...oversmoothingPlots(records, cache, axes),
+    ...axisPlots(records, settings, cache, axes),
+  ];
 }

@@ -12,9 +12,11 @@
  * difference at 80% power (paired t, two-sided, report.alpha) and the seeds that would detect the observed delta; and
  * the rank within the group (1 = highest).
  */
+import { NO_AXES, type Axes } from '../core/axes';
 import { blockKey, cellOf, keyOfCell, pairKey, type Cell as CellLabels } from '../core/cell';
 import type { ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
+import { axisCell, reportAxes } from './axes';
 import { accuracyOf, extraValues, isOk, lastLayerCosine, noiseInfo } from './fields';
 import { partition } from '../util/partition';
 import { ReportCache } from './memo';
@@ -32,6 +34,8 @@ export interface Summary {
   metricColumn: string;
   /** Whether an `experiment` column was needed (records from several experiments). */
   multiExperiment: boolean;
+  /** The sweep axes of the records: a column each after `method` (none without axes). */
+  axes: Axes;
 }
 
 /** The runs of one cell (src/core/cell.ts). */
@@ -43,36 +47,44 @@ export interface Group {
   experiment: string;
   dataset: string;
   noise: string;
+  /** The arm as labelled (src/core/axes.ts armLabel). */
   method: string;
+  /** The method entry's name (shared by the arms of a swept entry). */
+  methodName: string;
+  /** The model and training axis values of the cell ([key, text]); absent without such axes. */
+  settings?: [string, string][];
   runs: RunRecord[];
 }
 
-/** Each record's cell and keys, computed once per record object (records do not change once read). */
-const cells = new WeakMap<RunRecord, { cell: CellLabels; key: string; block: string }>();
+/** Each record's cell and keys under given axes, computed once per record object and axes. */
+const cells = new WeakMap<RunRecord, { axes: Axes; cell: CellLabels; key: string; block: string }>();
 
-function cellOfRecord(r: RunRecord): { cell: CellLabels; key: string; block: string } {
+function cellOfRecord(r: RunRecord, axes: Axes): { cell: CellLabels; key: string; block: string } {
   let c = cells.get(r);
-  if (!c) {
-    const cell = cellOf(r.spec);
-    c = { cell, key: keyOfCell(cell), block: blockKey(cell) };
+  if (!c || c.axes !== axes) {
+    const cell = cellOf(r.spec, axes);
+    c = { axes, cell, key: keyOfCell(cell), block: blockKey(cell) };
     cells.set(r, c);
   }
   return c;
 }
 
-/** Group records by cell in first-appearance order (the plan's order). */
-export function groupRecords(records: RunRecord[]): Group[] {
+/**
+ * Group records by cell, blocks in first-appearance order (the plan's order) and cells in first-appearance order
+ * within their block. `axes`: those of the whole report (default: found from these records alone).
+ */
+export function groupRecords(records: RunRecord[], axes: Axes = records.length ? reportAxes(records) : NO_AXES): Group[] {
   const groups = new Map<string, Group>();
   for (const r of records) {
-    const { cell, key, block } = cellOfRecord(r);
+    const { cell, key, block } = cellOfRecord(r, axes);
     let g = groups.get(key);
     if (!g) {
-      g = { key, block, ...cell, runs: [] };
+      g = { key, block, ...cell, methodName: r.spec.method.name, runs: [] };
       groups.set(key, g);
     }
     g.runs.push(r);
   }
-  return [...groups.values()];
+  return [...partition([...groups.values()], (g) => g.block).values()].flat();
 }
 
 export function isBaseline(r: RunRecord): boolean {
@@ -112,10 +124,10 @@ function stats(prefix: string, xs: Maybe[]): SummaryRow {
   };
 }
 
-export function summarise(records: RunRecord[], settings: ReportSettings, cache = new ReportCache()): Summary {
+export function summarise(records: RunRecord[], settings: ReportSettings, cache = new ReportCache(), axes = reportAxes(records, settings, cache)): Summary {
   const { metric, k } = settings;
   const slug = metricSlug(metric, k);
-  const groups = groupRecords(records);
+  const groups = groupRecords(records, axes);
   const multiExperiment = new Set(groups.map((g) => g.experiment)).size > 1;
 
   const extraNames = new Set<string>();
@@ -135,7 +147,7 @@ export function summarise(records: RunRecord[], settings: ReportSettings, cache 
 
   const columns = [...new Set([
     ...(multiExperiment ? ['experiment'] : []),
-    'dataset', 'noise', 'noise_type', ...(hasNoiseRate ? ['noise_rate'] : []), 'method', 'n', 'n_failed',
+    'dataset', 'noise', 'noise_type', ...(hasNoiseRate ? ['noise_rate'] : []), 'method', ...axes.columns, 'n', 'n_failed',
     ...STAT_SUFFIXES.map((s) => `acc_${s}`),
     ...STAT_SUFFIXES.map((s) => `last_acc_${s}`),
     ...(metric === 'median-last-k' ? STAT_SUFFIXES.map((s) => `${slug}_${s}`) : []),
@@ -149,18 +161,18 @@ export function summarise(records: RunRecord[], settings: ReportSettings, cache 
   ])];
 
   // A block's rows depend on its own runs only (and the settings and extra columns): recomputed when one changes.
-  const settingsKey = JSON.stringify([metric, k, extras]);
+  const settingsKey = JSON.stringify([metric, k, extras, axes.columns]);
   const rowOf = new Map<string, SummaryRow>();
   for (const block of partition(groups, (g) => g.block).values()) {
     const deps = [settingsKey, ...block.flatMap((g) => [g.key, ...g.runs])];
-    const rows = cache.memo(`summary ${block[0].block}`, deps, () => blockRows(block, settings, extras));
+    const rows = cache.memo(`summary ${block[0].block}`, deps, () => blockRows(block, settings, extras, axes));
     block.forEach((g, i) => rowOf.set(g.key, rows[i]));
   }
-  return { columns, rows: groups.map((g) => rowOf.get(g.key)!), settings, metricColumn: slug, multiExperiment };
+  return { columns, rows: groups.map((g) => rowOf.get(g.key)!), settings, metricColumn: slug, multiExperiment, axes };
 }
 
 /** The rows of one block's groups: statistics per group, then deltas, paired tests and ranks within the block. */
-function blockRows(groups: Group[], settings: ReportSettings, extras: string[]): SummaryRow[] {
+function blockRows(groups: Group[], settings: ReportSettings, extras: string[], axes: Axes): SummaryRow[] {
   const { metric, k } = settings;
   const slug = metricSlug(metric, k);
   const value = (r: RunRecord) => accuracyOf(r, metric, k);
@@ -183,6 +195,7 @@ function blockRows(groups: Group[], settings: ReportSettings, extras: string[]):
       noise_type: noise.type,
       noise_rate: noise.rate ?? null,
       method: g.method,
+      ...Object.fromEntries(axes.columns.map((c) => [c, axisCell(g.runs[0], c)])),
       n: ok.length,
       n_failed: g.runs.length - ok.length,
       ...stats('acc', pick((r) => r.metrics!.bestAccuracy)),

@@ -9,15 +9,17 @@
  *   claims.txt           the config's claims and whether they hold (when it has any)
  *   report.html          all of the above on one self-contained page (src/report/page.ts)
  */
+import { armLabel, isModelOrTrainKey, NO_AXES, type Axes } from '../core/axes';
 import { datasetLabel } from '../core/cell';
 import type { ReportSettings } from '../core/experiment';
 import type { RunRecord } from '../core/record';
+import { axisCell, reportAxes } from './axes';
 import { evaluateClaims, formatClaims } from './claims';
-import { ENSEMBLE_COLUMNS, ensembleRows, equivariancePlots, evaluateEnsembleClaims, type OrbitReader } from './ensembles';
+import { ensembleColumns, ensembleRows, equivariancePlots, evaluateEnsembleClaims, type OrbitReader } from './ensembles';
 import { noiseInfo } from './fields';
 import { csvLine, toCsv, toLatex, toMarkdown, toText } from './format';
 import { ReportCache } from './memo';
-import { allPlots, OVERSMOOTHING_COLUMNS, oversmoothingRows } from './plots';
+import { allPlots, oversmoothingColumns, oversmoothingRows } from './plots';
 import { reportPage, type SweepInfo } from './page';
 import { summarise, type Summary, type SummaryRow } from './summary';
 
@@ -27,25 +29,33 @@ export const RUN_COLUMNS = [
   'last_layer_cosine', 'realised_label_noise', 'realised_input_noise', 'mem_noisy_fit', 'mem_true_fit', 'error',
 ] as const;
 
-export type RunRow = Record<(typeof RUN_COLUMNS)[number], string | number | null>;
+export type RunRow = Record<(typeof RUN_COLUMNS)[number], string | number | null> & Record<string, string | number | null>;
+
+/** The columns of runs.csv: RUN_COLUMNS, with the sweep's axis columns after `method` when it has axes. */
+export function runColumns(axes: Axes): string[] {
+  if (!axes.columns.length) return [...RUN_COLUMNS];
+  const at = RUN_COLUMNS.indexOf('method') + 1;
+  return [...RUN_COLUMNS.slice(0, at), ...axes.columns, ...RUN_COLUMNS.slice(at)];
+}
 
 /** The rows of runs.csv, a row per run. */
-export function runRows(records: RunRecord[]): RunRow[] {
-  return records.map(runRow);
+export function runRows(records: RunRecord[], axes: Axes = reportAxes(records)): RunRow[] {
+  return records.map((r) => runRow(r, axes));
 }
 
 /** A run's row of runs.csv. */
-function runRow(r: RunRecord): RunRow {
+function runRow(r: RunRecord, axes: Axes): RunRow {
   const noise = noiseInfo(r);
   const layers = r.oversmoothing?.layers;
   return {
+    ...Object.fromEntries(axes.columns.map((c) => [c, axisCell(r, c)])),
     run_id: r.id,
     experiment: r.spec.experiment,
     dataset: datasetLabel(r.spec.dataset),
     noise: r.spec.noise.label,
     noise_type: noise.type,
     noise_rate: noise.rate ?? null,
-    method: r.spec.method.name,
+    method: armLabel(r.spec, axes),
     seed: r.spec.seed,
     backend: r.environment.backend,
     status: r.status,
@@ -95,31 +105,36 @@ export interface PageContext {
  * With the same `cache` across calls (a sweep), only what depends on changed cells is recomputed (src/report/memo.ts).
  */
 export function buildReport(records: RunRecord[], settings: ReportSettings, readOrbit: OrbitReader, cache = new ReportCache(), page: PageContext = {}): ReportContent {
-  const summary = summarise(records, settings, cache);
+  const axes = reportAxes(records, settings, cache);
+  const summary = summarise(records, settings, cache, axes);
   const title = [...new Set(records.map((r) => r.spec.experiment))].join(' + ') || 'mixbench';
-  const runsCsv = [csvLine(RUN_COLUMNS), ...records.map((r) => cache.ofRecord(r, 'runs.csv', () => csvLine(RUN_COLUMNS.map((c) => runRow(r)[c]))))].join('');
+  const columns = runColumns(axes);
+  // A run's line depends on the axes too (its arm label and axis columns): cached per record and axes.
+  const axesKey = `runs.csv ${JSON.stringify([axes.columns, [...axes.labels]])}`;
+  const runsCsv = [csvLine(columns), ...records.map((r) => cache.ofRecord(r, axesKey, () => csvLine(columns.map((c) => runRow(r, axes)[c]))))].join('');
   const files: [string, string][] = [
     ['runs.csv', runsCsv],
     ['summary.csv', toCsv(summary.rows, summary.columns)],
     ['summary.md', toMarkdown(summary, title)],
     ['summary.tex', toLatex(summary, title)],
   ];
-  const os = oversmoothingRows(records, cache);
-  if (os.length) files.push(['oversmoothing.csv', toCsv(os as unknown as SummaryRow[], OVERSMOOTHING_COLUMNS)]);
-  const plots = allPlots(records, settings, cache);
-  const ensembles = ensembleRows(records, readOrbit, cache);
+  const os = oversmoothingRows(records, cache, axes);
+  if (os.length) files.push(['oversmoothing.csv', toCsv(os.map((r) => ({ ...r, ...r.axisValues })) as unknown as SummaryRow[], oversmoothingColumns(axes))]);
+  const plots = allPlots(records, settings, cache, axes);
+  const ensembles = ensembleRows(records, readOrbit, cache, undefined, axes);
+  const ensembleCols = ensembleColumns(axes);
   if (ensembles.rows.length) {
-    files.push(['ensembles.csv', toCsv(ensembles.rows, ENSEMBLE_COLUMNS)]);
-    plots.push(...equivariancePlots(ensembles.rows));
+    files.push(['ensembles.csv', toCsv(ensembles.rows, ensembleCols)]);
+    plots.push(...equivariancePlots(ensembles.rows, axes));
   }
   for (const plot of plots) files.push([`plots/${plot.file}`, plot.svg]);
-  const claimResults = evaluateClaims(records, settings, evaluateEnsembleClaims(ensembles.groups, settings.claims, settings.alpha));
+  const claimResults = evaluateClaims(records, settings, evaluateEnsembleClaims(ensembles.groups, settings.claims, settings.alpha), axes);
   const claims = formatClaims(claimResults);
   if (settings.claims.length) files.push(['claims.txt', claims]);
   const links = page.links ?? Object.fromEntries(records.map((r) => [r.id, `runs/${encodeURIComponent(r.id)}/result.json`]));
   files.push(['report.html', reportPage({
-    title, summary, claims: claimResults, plots, records, runs: runRows(records), links, sweep: page.sweep,
-    extraTables: ensembles.rows.length ? [{ title: 'Ensembles', columns: ENSEMBLE_COLUMNS, rows: ensembles.rows }] : [],
+    title, summary, claims: claimResults, plots, records, runs: runRows(records, axes), links, sweep: page.sweep,
+    extraTables: ensembles.rows.length ? [{ title: 'Ensembles', columns: ensembleCols, rows: ensembles.rows }] : [],
   })]);
   return { files, summary, claims, notes: ensembles.notes };
 }
@@ -131,7 +146,9 @@ export function formatSummaryText(summary: Summary | SummaryRow[], settings: Rep
     const rankCol = columns.find((c) => c.endsWith('_rank')) ?? 'best_acc_rank';
     const slug = rankCol.slice(0, -'_rank'.length);
     const multiExperiment = new Set(summary.map((r) => r.experiment)).size > 1;
-    return toText({ columns, rows: summary, settings, metricColumn: slug, multiExperiment });
+    const axisColumns = columns.slice(columns.indexOf('method') + 1, columns.indexOf('n'));
+    const axes: Axes = axisColumns.length ? { settings: axisColumns.filter(isModelOrTrainKey), labels: new Map(), columns: axisColumns } : NO_AXES;
+    return toText({ columns, rows: summary, settings, metricColumn: slug, multiExperiment, axes });
   }
   return toText(summary);
 }

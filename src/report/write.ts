@@ -40,8 +40,8 @@ export interface ReportWriterOptions {
 
 const SWEEP_FILE = 'sweep.json';
 
-/** The config file and its text, the command line and its overrides of a `mixbench run` (for report.html). */
-export function sweepInfoFor(configPath: string, argv: string[] = process.argv, env: Record<string, string | undefined> = process.env): SweepInfo {
+/** The config file and its text, the command line and its overrides, and the applied `--set` values of a `mixbench run` (for report.html). */
+export function sweepInfoFor(configPath: string, argv: string[] = process.argv, env: Record<string, string | undefined> = process.env, set: readonly string[] = []): SweepInfo {
   let configText: string | undefined;
   try {
     configText = readFileSync(configPath, 'utf8');
@@ -49,7 +49,7 @@ export function sweepInfoFor(configPath: string, argv: string[] = process.argv, 
     configText = undefined;
   }
   const args = argv.slice(2);
-  return { config: configPath, configText, command: args, overrides: runOverrides(args, env) };
+  return { config: configPath, configText, command: args, overrides: runOverrides(args, env), ...(set.length ? { set: [...set] } : {}) };
 }
 
 function readSweepInfo(dirs: string[]): SweepInfo | undefined {

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { axesOf, type Axes } from '../core/axes';
 import { cellKey, pairKey } from '../core/cell';
 import type { RunRecord } from '../core/record';
 import type { Plan } from '../core/run';
@@ -46,10 +47,12 @@ export function collectFrom(dirs: string[]): Collected {
       byId.set(id, rec);
     }
   }
-  const records = [...byId.values()].sort(compareRecords);
+  // Cells under the axes of these records: runs that differ in a swept setting are different cells.
+  const axes = axesOf([...byId.values()].map((r) => r.spec));
+  const records = [...byId.values()].sort((a, b) => compareRecords(a, b, axes));
   const groups = new Map<string, string[]>();
   for (const r of records) {
-    const key = JSON.stringify([cellKey(r.spec), pairKey(r.spec)]);
+    const key = JSON.stringify([cellKey(r.spec, axes), pairKey(r.spec)]);
     groups.set(key, [...(groups.get(key) ?? []), r.id]);
   }
   return { records, skipped, duplicates: [...duplicates], conflicts: [...groups.values()].filter((g) => g.length > 1) };
@@ -60,10 +63,10 @@ function better(a: RunRecord, b: RunRecord): boolean {
   return a.finishedAt > b.finishedAt;
 }
 
-/** Cell (experiment, dataset label, noise, method, ensemble), seed (numerically), then id: independent of the directories' order. */
-function compareRecords(a: RunRecord, b: RunRecord): number {
-  const ka = cellKey(a.spec);
-  const kb = cellKey(b.spec);
+/** Cell (experiment, dataset label, noise, axis values, arm), seed (numerically), then id: independent of the directories' order. */
+function compareRecords(a: RunRecord, b: RunRecord, axes: Axes): number {
+  const ka = cellKey(a.spec, axes);
+  const kb = cellKey(b.spec, axes);
   if (ka !== kb) return ka < kb ? -1 : 1;
   if (a.spec.seed !== b.spec.seed) return a.spec.seed - b.spec.seed;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
