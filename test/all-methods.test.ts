@@ -21,7 +21,7 @@ test('configs/all-methods list every method of the list on the data it acts on',
     const exp = loadConfigFile(file);
     const modality = modalityOf(exp.datasets[0])!;
     const listed = new Set(exp.methods.flatMap((m) => m.parts.map((p) => p.method)));
-    const missing = METHODS.filter((m) => m.modalities.includes(modality) && m.models.includes(exp.model.type) && !listed.has(m.name)).map((m) => m.name);
+    const missing = METHODS.filter((m) => m.modalities.includes(modality) && exp.grid.some(({ model }) => m.models.includes(model.type)) && !listed.has(m.name)).map((m) => m.name);
     assert.deepEqual(missing, [], `${file}: add ${missing.join(', ')}`);
   }
 });
