@@ -91,8 +91,12 @@ class Step:
                 self.optimizer = ('split', 'binary' if name == 'bgmix' else 'decomposed', o['rho'], o['adaptive'])
 
     def configure_part(self, name, options, draw):
-        """A part this class does not know: methods_saliency.make_step's subclass takes its own."""
+        """A part this class does not know: a subclass takes its own (methods_mixing.MixingStep)."""
         raise ValueError(f'the twin has no implementation of method part "{name}"')
+
+    def reduce(self, per):
+        """The step loss from the per-example losses of mixed_losses (RegMixup weights its two halves)."""
+        return per.mean()
 
     # -- targets ------------------------------------------------------------------------------------------------
     def lam_perm(self, B):
@@ -146,7 +150,7 @@ class Step:
         P = {n: P0[n].clone().requires_grad_(True) for n in names}
         params = [P[n] for n in names]
         logits, per = self.mixed_losses(P, x, labels)
-        loss = per.mean()
+        loss = self.reduce(per)
         out = {'logits': logits.detach(), 'perExample': per.detach(), 'loss': float(loss)}
         grads = torch.autograd.grad(loss, params)
         if self.optimizer is None:
@@ -159,7 +163,7 @@ class Step:
                 p.add_(e)                                        # davda54/sam first_step: climb to w + e(w)
         if self.optimizer[0] == 'sam':
             _, per2 = self.mixed_losses(P, x, labels)
-            second = per2.mean()
+            second = self.reduce(per2)
         else:
             rule = self.optimizer[1]
             _, mixed2 = self.mixed_losses(P, x, labels)

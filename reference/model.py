@@ -133,11 +133,12 @@ def attention(net, P, l, a, key_pad, neutreno):
     return out @ P[f'{n}/o/w'] + P[f'{n}/o/b'], v
 
 
-def transformer(net, P, x, mix=None, neutreno_lambda=None, observe=None):
+def transformer(net, P, x, mix=None, neutreno_lambda=None, observe=None, pad=None):
     """Logits [B, K]. `mix(site, h)` may replace the hidden state at a site (the mixing methods); `observe(site, h)`
-    sees it (the over-smoothing diagnostic)."""
+    sees it (the over-smoothing diagnostic). Text: `pad` [B, L] (True at padding) replaces the padding mask of the
+    ids for attention and pooling (wordMixup attends over the union of two sentences' tokens)."""
     mix = mix or (lambda site, h: h)
-    pad = padding_of(net, x)
+    pad = padding_of(net, x) if pad is None else pad
     key_pad = None
     if pad is not None:
         key_pad = torch.cat([torch.zeros(x.shape[0], 1, dtype=torch.bool), pad], 1) if net.cls else pad
@@ -178,12 +179,12 @@ def mlp(net, P, x, mix=None):
     return h @ P['head/w'] + P['head/b']
 
 
-def forward(net, P, x, mix=None, neutreno_lambda=None, observe=None):
+def forward(net, P, x, mix=None, neutreno_lambda=None, observe=None, pad=None):
     if net.kind == 'mlp':
         if neutreno_lambda is not None:
             raise ValueError('NeuTRENO needs a Transformer')
         return mlp(net, P, x, mix)
-    return transformer(net, P, x, mix, neutreno_lambda, observe)
+    return transformer(net, P, x, mix, neutreno_lambda, observe, pad)
 
 
 def token_cosines(net, P, x, neutreno_lambda=None):

@@ -26,7 +26,7 @@ sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fixture  # noqa: E402
-from methods import Step  # noqa: E402
+from methods_mixing import MixingStep  # noqa: E402
 from methods_saliency import make_step  # noqa: E402
 from model import Net, token_cosines  # noqa: E402
 from optim import optimizer_step  # noqa: E402
@@ -39,7 +39,7 @@ def compute(case):
     net = Net(case['model'], case['data'])
     P0 = fixture.params_of(case, DTYPE)
     x, labels = fixture.batch_of(case, DTYPE)
-    step = make_step(Step, case['method'], case['draws'], net)
+    step = make_step(MixingStep, case['method'], case['draws'], net)
     r = step.run(P0, x, labels)
     grads = r['grads']
     exp = {

@@ -71,9 +71,11 @@ train: {epochs: 2, batchSize: 32, lr: 0.002, warmupEpochs: 0}
   assert.ok(acc > majority + 0.05, `accuracy ${acc} vs majority ${majority}`);
 });
 
-test('config: the MLP on text and text options on other data are config errors', () => {
+test('config: the MLP on text, text options on other data and cutting-based mixing of text are config errors', () => {
   const bad = (yaml: string) => assert.throws(() => parseConfig(yaml, 'c.yaml'), ConfigError);
   bad('name: t\ndatasets: [spam-subjects]\nmethods: [baseline]\nmodel: {type: mlp}\n');
   bad('name: t\ndatasets: [{name: digits, maxLength: 8}]\nmethods: [baseline]\n');
-  bad('name: t\ndatasets: [spam-subjects]\nmethods: [mixup]\n');
+  bad('name: t\ndatasets: [spam-subjects]\nmethods: [cutmix]\n');
+  // mixup acts on text (wordMixup / senMixup, issue 13)
+  assert.doesNotThrow(() => parseConfig('name: t\ndatasets: [spam-subjects]\nmethods: [mixup]\n', 'c.yaml'));
 });

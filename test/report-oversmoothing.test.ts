@@ -68,7 +68,7 @@ for (const pool of ['mean', 'cls'] as const) {
           training: false,
           hooks: {
             hidden: (site, h) => {
-              if (site.kind !== 'attention') captured.set(site.kind === 'embed' ? 0 : site.layer + 1, { data: h.dataSync() as Float32Array, shape: h.shape });
+              if (site.kind === 'embed' || site.kind === 'block') captured.set(site.kind === 'embed' ? 0 : site.layer + 1, { data: h.dataSync() as Float32Array, shape: h.shape });
               return h;
             },
           },
@@ -119,7 +119,7 @@ test('over-smoothing on text excludes padding tokens (id 0)', async () => {
     tf.tidy(() => {
       model.forward(tf.tensor(x, [n, L]), {
         training: false,
-        hooks: { hidden: (site, h) => { if (site.kind !== 'attention') captured.set(site.kind === 'embed' ? 0 : site.layer + 1, h.dataSync() as Float32Array); return h; } },
+        hooks: { hidden: (site, h) => { if (site.kind === 'embed' || site.kind === 'block') captured.set(site.kind === 'embed' ? 0 : site.layer + 1, h.dataSync() as Float32Array); return h; } },
       });
     });
     for (const l of got.layers) {

@@ -241,7 +241,7 @@ function crossFieldIssues(
       for (const part of m.parts) {
         const mi = methodInfo(part.method)!;
         if (!mi.modalities.includes(modality)) {
-          issues.push(issueAt(src, ['methods', entryIndex[k]], `${part.method} cannot act on ${modality} data (dataset ${ds.name} at datasets[${i}]); it supports ${mi.modalities.join(', ')} data`));
+          issues.push(issueAt(src, ['methods', entryIndex[k]], `${part.method} cannot act on ${modality} data (dataset ${ds.name} at datasets[${i}]); it supports ${mi.modalities.join(', ')} data${mi.otherData ? `; ${mi.otherData}` : ''}`));
         }
       }
     });

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type * as tf from '../tf';
 import { defineMethod } from './define';
 import { drawCut, type CutBox } from './draws';
-import { mixingAlpha } from './options';
+import { CUT_OTHER_DATA, mixingAlpha } from './options';
 import type { Toolkit } from './types';
 
 /** [1, H, W, 1] mask, 1 inside the box. */
@@ -29,6 +29,7 @@ export default defineMethod({
   modalities: ['image'],
   cost: { text: '≈1× (one mask per step)', measured: 1.03 },
   paper: 'Yun, Han, Oh, Chun, Choe, Yoo, "CutMix: Regularization Strategy to Train Strong Classifiers with Localizable Features", ICCV 2019 (arXiv 1905.04899)',
+  otherData: CUT_OTHER_DATA,
   notes: 'Box as the official rand_bbox (sides ⌊H·√(1−λ)⌋ × ⌊W·√(1−λ)⌋ centred at a uniform pixel, clipped); every step is cut-mixed (the official CIFAR script uses probability 0.5).',
   options: z.strictObject({
     alpha: mixingAlpha(1, 'λ ~ Beta(α, α) and one permutation π per step for the box size; 0 gives no box'),

@@ -74,6 +74,8 @@ export interface MethodMeta {
   paper: string;
   /** Deviations from the official code, reconstructions, facts a user must know. */
   notes?: string;
+  /** What to use instead on data the method cannot take (appended to the config error), e.g. for text. */
+  otherData?: string;
 }
 
 /** What a method file writes; `Options` is inferred from `options`. */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type * as tf from '../tf';
 import { defineMethod } from './define';
-import { GMIX_LIMIT, GMIX_PAPER, SPLIT_NOTE, gmixOptionShape, gmixPart, splitSamGradient, type PlainWeightRule } from './gmix-family';
+import { GMIX_LIMIT, GMIX_PAPER, GMIX_TEXT_NOTE, SPLIT_NOTE, gmixOptionShape, gmixPart, splitSamGradient, type PlainWeightRule } from './gmix-family';
 
 const decomposedWeights: PlainWeightRule = ({ tf }, s) => {
   const lo = tf.min(s);
@@ -20,10 +20,10 @@ export default defineMethod({
   kinds: ['mixing', 'optimizer'],
   actsOn: 'model input and targets (mixup), per-example loss weights and the gradient (SAM)',
   models: ['transformer', 'mlp'],
-  modalities: ['image', 'tabular'],
+  modalities: ['image', 'tabular', 'text'],
   cost: { text: '≈2.8× (pass 2 runs the mixed and the plain rows, 2B)', measured: 2.75 },
   paper: GMIX_PAPER,
-  notes: `${SPLIT_NOTE}, a_i = (s_i − min s)/(max s − min s).`,
+  notes: `${SPLIT_NOTE}, a_i = (s_i − min s)/(max s − min s). ${GMIX_TEXT_NOTE}`,
   options: z.strictObject(gmixOptionShape),
   limit: GMIX_LIMIT,
   create: ({ alpha, rho, adaptive }, env) => gmixPart('dgmix', alpha, env, splitSamGradient(env.tk, { rho, adaptive }, decomposedWeights)),

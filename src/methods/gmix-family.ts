@@ -28,6 +28,9 @@ export const gmixOptionShape = {
 /** The limit case shared by the family: no mixing and no perturbation. */
 export const GMIX_LIMIT = { options: { alpha: 0, rho: 0 }, why: 'α = 0 (λ = 1, no mixing) and ρ = 0 (ε̂ = 0)' };
 
+/** What the family does on text. */
+export const GMIX_TEXT_NOTE = 'On text the mixup part is wordMixup (see mixup); for senMixup under SAM compose mixup {text: sentence} with sam.';
+
 export const SPLIT_NOTE =
   'RECONSTRUCTION: no official code exists and the paper\'s rule could not be verified. Pass 1: mixup loss at w → ε̂ (as G-Mix). ' +
   'Sensitivity s_i = ℓ_i^mix(w+ε̂) − ℓ_i^mix(w) (a constant). Pass 2 runs the mixed and the plain batch together (2B rows) at w+ε̂ and descends ' +
@@ -54,7 +57,10 @@ export function splitSamGradient(tk: Toolkit, opts: SamOptions, rule: PlainWeigh
   };
 }
 
-/** A G-Mix-family part: input mixup drawn once per step, and the family member's gradient rule. */
+/**
+ * A G-Mix-family part: mixup drawn once per step (input mixup; wordMixup on text, whose hooks also mix the mixed half
+ * of BG-/DG-Mix's paired pass), and the family member's gradient rule.
+ */
 export function gmixPart(name: string, alpha: number, env: PartEnv, gradient: GradientPart): MethodPart {
-  return { name, gradient, beginStep: (ctx) => mixupStep(env.tk, drawMix(ctx.rng, alpha, ctx.batchSize, env.forceLambda)) };
+  return { name, gradient, beginStep: (ctx) => mixupStep(env.tk, drawMix(ctx.rng, alpha, ctx.batchSize, env.forceLambda), ctx.modality, 'word') };
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { defineMethod } from './define';
-import { GMIX_LIMIT, GMIX_PAPER, gmixOptionShape, gmixPart } from './gmix-family';
+import { GMIX_LIMIT, GMIX_PAPER, GMIX_TEXT_NOTE, gmixOptionShape, gmixPart } from './gmix-family';
 import { samGradient } from './sam';
 
 export default defineMethod({
@@ -14,10 +14,10 @@ export default defineMethod({
   kinds: ['mixing', 'optimizer'],
   actsOn: 'model input and targets (mixup) and the gradient (SAM)',
   models: ['transformer', 'mlp'],
-  modalities: ['image', 'tabular'],
+  modalities: ['image', 'tabular', 'text'],
   cost: { text: '≈2× (two passes)', measured: 1.91 },
   paper: GMIX_PAPER,
-  notes: 'No official code; the objective min_w max_{‖ε‖≤ρ} L_mix(w+ε) follows from "mixup + SAM". mixup composed with sam is the same algorithm (drawing from another random stream).',
+  notes: `No official code; the objective min_w max_{‖ε‖≤ρ} L_mix(w+ε) follows from "mixup + SAM". mixup composed with sam is the same algorithm (drawing from another random stream). ${GMIX_TEXT_NOTE}`,
   options: z.strictObject(gmixOptionShape),
   limit: GMIX_LIMIT,
   create: ({ alpha, rho, adaptive }, env) => gmixPart('gmix', alpha, env, samGradient(env.tk, { rho, adaptive })),

@@ -20,6 +20,10 @@ import bgmix from './bgmix';
 import dgmix from './dgmix';
 import saliencymix from './saliencymix';
 import transmix from './transmix';
+import resizemix from './resizemix';
+import fmix from './fmix';
+import timmMixup from './timm-mixup';
+import regmixup from './regmixup';
 
 export const METHODS: readonly MethodModule[] = [
   baseline,
@@ -28,6 +32,10 @@ export const METHODS: readonly MethodModule[] = [
   cutmix,
   saliencymix,
   transmix,
+  resizemix,
+  fmix,
+  timmMixup,
+  regmixup,
   labelSmoothing,
   amplify,
   sam,

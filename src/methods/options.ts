@@ -10,6 +10,13 @@ export function mixingAlpha(defaultValue: number, description: string) {
   return z.number().min(0, 'alpha must be >= 0 (0 disables mixing)').default(defaultValue).describe(description);
 }
 
+/**
+ * What the cutting-based methods (cutmix, resizemix, fmix, timm-mixup) say on data that is not an image: a pasted
+ * region needs a pixel grid. Mixing text is wordMixup/senMixup (mixup) or hidden-state mixing.
+ */
+export const CUT_OTHER_DATA =
+  'a pasted region needs a pixel grid, so cutting-based mixing is not defined for text or tabular rows: use mixup (on text wordMixup at the token embeddings, or text: sentence), regmixup or manifold-mixup';
+
 /** SAM's options, shared by sam and the G-Mix family. */
 export const samOptionShape = {
   rho: z.number().min(0, 'rho must be >= 0 (0 is the base optimizer)').default(0.05)

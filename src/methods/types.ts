@@ -40,7 +40,11 @@ export interface StepContext {
 /** What one part does in one step (closures over the step's random draws). */
 export interface PartStep {
   targets?(y: tf.Tensor2D): tf.Tensor2D;
-  batch?(x: tf.Tensor, y: tf.Tensor2D): { x: tf.Tensor; y: tf.Tensor2D };
+  /**
+   * May return more rows than it got (RegMixup: the clean and the mixed batch, 2B rows) with `weights` [rows], the
+   * weight of each row's loss in the step loss (Σ weights·ℓ replaces the mean).
+   */
+  batch?(x: tf.Tensor, y: tf.Tensor2D): { x: tf.Tensor; y: tf.Tensor2D; weights?: tf.Tensor1D };
   hooks?: ForwardHooks;
   /**
    * Targets that depend on the forward pass, applied to the (mixed) targets after the network ran and before the
@@ -48,13 +52,18 @@ export interface PartStep {
    * gradient (the targets are constants of the loss).
    */
   targetsAfterForward?(y: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * The hooks of the paired 2B-row pass of `StepLoss.pair()` (mixed rows 0..B−1, plain rows B..2B−1), for a part
+   * whose mixing is a hook (text wordMixup): they mix rows 0..B−1 only.
+   */
+  pairHooks?: ForwardHooks;
   /** Facts about the step for tests and logs (λ, π, layer, box). */
   info?: Record<string, unknown>;
 }
 
 export interface StepLossValue {
   loss: tf.Scalar;
-  /** [B] per-example losses of the (mixed) batch. */
+  /** Per-example losses of the (mixed) batch: [B], or one per row when a batch transform adds rows (RegMixup). */
   perExample: tf.Tensor1D;
 }
 
@@ -69,7 +78,7 @@ export interface PairedLosses {
 /**
  * Computes the loss of the step at the current weights: one forward pass with all parts applied. Callable more than
  * once (every call sees the step's λ and π). `pair()` runs the mixed and the plain batch as one 2B forward pass
- * (BG-/DG-Mix); it needs input-level mixing (no hidden-state hooks).
+ * (BG-/DG-Mix); it needs input-level mixing, or pair hooks for mixing that acts inside the network.
  */
 export interface StepLoss {
   (): StepLossValue;

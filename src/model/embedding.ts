@@ -65,20 +65,27 @@ function embedTokensBySelection(ids: Int32Array, table: tf.Tensor2D): tf.Tensor2
   return op(table) as tf.Tensor2D;
 }
 
+/** For token ids [B·L]: 1 where a token is real, 0 where it is padding (id 0). */
+export function realTokens(ids: Int32Array): Uint8Array {
+  const real = new Uint8Array(ids.length);
+  for (let i = 0; i < ids.length; i++) real[i] = ids[i] !== 0 ? 1 : 0;
+  return real;
+}
+
 /**
- * For token ids [B, L] (0 = padding): the attention key bias [B, T] (−1e9 on padding keys, 0 elsewhere; `prefix`
- * extra always-visible positions first, e.g. CLS) and mean-pooling weights [B, L] (1/count on real tokens, 0 on padding).
+ * For a real-token mask [B, L] (1 = real token, 0 = padding; `realTokens`, or the mask a method's `realTokens` hook
+ * returns): the attention key bias [B, T] (−1e9 on padding keys, 0 elsewhere; `prefix` extra always-visible positions
+ * first, e.g. CLS) and mean-pooling weights [B, L] (1/count on real tokens, 0 on padding).
  */
-export function paddingMasks(ids: Int32Array, B: number, L: number, prefix: number): { keyBias: Float32Array; poolWeights: Float32Array } {
+export function paddingMasks(real: Uint8Array, B: number, L: number, prefix: number): { keyBias: Float32Array; poolWeights: Float32Array } {
   const T = L + prefix;
   const keyBias = new Float32Array(B * T);
   const poolWeights = new Float32Array(B * L);
   for (let b = 0; b < B; b++) {
     let count = 0;
-    for (let t = 0; t < L; t++) if (ids[b * L + t] !== 0) count++;
+    for (let t = 0; t < L; t++) if (real[b * L + t]) count++;
     for (let t = 0; t < L; t++) {
-      const real = ids[b * L + t] !== 0;
-      if (!real) keyBias[b * T + prefix + t] = -1e9;
+      if (!real[b * L + t]) keyBias[b * T + prefix + t] = -1e9;
       else poolWeights[b * L + t] = 1 / count;
     }
     // A sequence of padding only (never produced by the loaders) attends to everything rather than to nothing.

@@ -6,8 +6,13 @@
  *     a = MHA(LN(h))                                   (hooks.attention may change the per-head context)
  *     h = h + Dropout(a)                               → hooks.hidden({kind: 'attention', layer: l})
  *     h = h + Dropout(MLP(LN(h)))                      → hooks.hidden({kind: 'block', layer: l})
- *   logits = Linear(LN(pool(h)))                      head pooled-norm; pool = mean over tokens, or the CLS token
- *   logits = Linear(pool(LN(h)))                      head token-norm (DeiT, NeuTRENO's official code)
+ *   z = LN(pool(h))                                    head pooled-norm; pool = mean over tokens, or the CLS token
+ *   z = pool(LN(h))                                    head token-norm (DeiT, NeuTRENO's official code)
+ *                                                      → hooks.hidden({kind: 'head'})
+ *   logits = Linear(z)
+ *
+ * Text: attention masks padding keys and mean pooling skips padding; the real-token mask comes from the ids, or from
+ * hooks.realTokens when a method changes it (wordMixup: the union of the two mixed sequences' real tokens).
  *
  * The 'attention' site is the residual stream right after the attention sub-block: in a post-norm BERT (AMPLIFY's
  * official code) the attention sub-block's output LayerNorm(h + MHA(h)) is exactly the residual stream handed to
@@ -20,7 +25,7 @@ import { MODEL_DEFAULTS, type ModelHead, type ResolvedTransformer } from '../cor
 import { ParamFactory, uniquePrefix } from './init';
 import { addRow, dense, dropout, gelu, layerNorm } from './ops';
 import { multiHeadAttention } from './attention';
-import { embedTokens, paddingMasks } from './embedding';
+import { embedTokens, paddingMasks, realTokens } from './embedding';
 import type { ForwardOptions, Model } from './types';
 
 export interface TransformerInput {
@@ -130,7 +135,8 @@ export class Transformer implements Model {
 
     // Text: token ids read back once per batch for the embedding gradient and the padding masks.
     const ids = this.input.text ? Int32Array.from(x.dataSync()) : null;
-    const masks = ids ? paddingMasks(ids, B, this.tokens, this.cls ? 1 : 0) : null;
+    const real = ids ? realTokens(ids) : null;
+    const masks = real ? paddingMasks(hooks?.realTokens ? hooks.realTokens(real, B, this.tokens) : real, B, this.tokens, this.cls ? 1 : 0) : null;
     const keyBias = masks ? tf.tensor2d(masks.keyBias, [B, T]) : undefined;
     let tokens = ids
       ? (tf.add(embedTokens(ids, this.wPatch as tf.Tensor2D), this.bPatch) as tf.Tensor2D)
@@ -172,7 +178,8 @@ export class Transformer implements Model {
       : masks // text: the mean over real tokens only
         ? tf.sum(tf.mul(seq, tf.tensor3d(masks.poolWeights, [B, T, 1])), 1)
         : tf.mean(seq, 1)) as tf.Tensor2D;
-    const normed = this.head === 'pooled-norm' ? layerNorm(pooled, this.lnfG as tf.Tensor1D, this.lnfB as tf.Tensor1D) : pooled;
+    let normed = this.head === 'pooled-norm' ? layerNorm(pooled, this.lnfG as tf.Tensor1D, this.lnfB as tf.Tensor1D) : pooled;
+    if (hooks?.hidden) normed = hooks.hidden({ kind: 'head' }, normed) as tf.Tensor2D;
     return dense(normed, this.wHead as tf.Tensor2D, this.bHead as tf.Tensor1D);
   }
 

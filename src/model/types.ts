@@ -8,7 +8,12 @@ export type HiddenSite =
   /** The attention sub-block of Transformer block `layer` (0-based); see `AttentionSiteTensor`. */
   | { kind: 'attention'; layer: number }
   /** The output of Transformer block `layer` (or hidden layer `layer` of the MLP). */
-  | { kind: 'block'; layer: number };
+  | { kind: 'block'; layer: number }
+  /**
+   * The input of the Transformer's classifier layer: the pooled vector after the final LayerNorm, [B, d]. The head is
+   * affine, so mixing here mixes the logits (senMixup).
+   */
+  | { kind: 'head' };
 
 export interface AttentionArgs {
   layer: number;
@@ -30,6 +35,12 @@ export interface ForwardHooks {
   hidden?(site: HiddenSite, h: tf.Tensor): tf.Tensor;
   /** Attention-variant seam: returns the per-head context [B·H, T, dh] given the default one (NeuTRENO). */
   attention?(args: AttentionArgs): tf.Tensor3D;
+  /**
+   * Text padding seam: receives the batch's real-token mask [B·L] (1 = real token, 0 = padding, row-major over
+   * [B, L]) and returns the mask that attention and mean pooling use. wordMixup returns, for each mixed row, the union
+   * of its own and its partner's real tokens. Called once per forward pass, before the embedding.
+   */
+  realTokens?(real: Uint8Array, batch: number, length: number): Uint8Array;
 }
 
 export interface ForwardOptions {

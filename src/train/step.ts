@@ -8,10 +8,12 @@ import type { GradientResult, MethodPart, PairedLosses, PartStep, StepContext, S
 export function composeHooks(steps: { hooks?: ForwardHooks }[]): ForwardHooks | undefined {
   const hidden = steps.map((s) => s.hooks?.hidden).filter((h): h is NonNullable<ForwardHooks['hidden']> => !!h);
   const attention = steps.map((s) => s.hooks?.attention).filter((h): h is NonNullable<ForwardHooks['attention']> => !!h);
-  if (!hidden.length && !attention.length) return undefined;
+  const real = steps.map((s) => s.hooks?.realTokens).filter((h): h is NonNullable<ForwardHooks['realTokens']> => !!h);
+  if (!hidden.length && !attention.length && !real.length) return undefined;
   return {
     hidden: hidden.length ? (site: HiddenSite, h: tf.Tensor) => hidden.reduce((acc, f) => f(site, acc), h) : undefined,
     attention: attention.length ? (args) => attention.reduce((ctx, f) => f({ ...args, context: ctx }), args.context) : undefined,
+    realTokens: real.length ? (mask, B, L) => real.reduce((acc, f) => f(acc, B, L), mask) : undefined,
   };
 }
 
@@ -40,25 +42,33 @@ export function makeStepLoss(model: Model, parts: PartStep[], batch: StepInputs,
     for (const p of parts) if (p.targets) y = p.targets(y);
     return y;
   };
-  const mixedBatch = (y0: tf.Tensor2D): { x: tf.Tensor; y: tf.Tensor2D } => {
+  const mixedBatch = (y0: tf.Tensor2D): { x: tf.Tensor; y: tf.Tensor2D; weights?: tf.Tensor1D } => {
     let x = batch.x;
     let y = y0;
-    for (const p of parts) if (p.batch) ({ x, y } = p.batch(x, y));
-    return { x, y };
+    let weights: tf.Tensor1D | undefined;
+    for (const p of parts) if (p.batch) ({ x, y, weights } = p.batch(x, y));
+    return { x, y, weights };
   };
   const lossFn = (): StepLossValue => {
-    const { x, y } = mixedBatch(plainTargets());
+    const { x, y, weights } = mixedBatch(plainTargets());
     const logits = model.forward(x, { training: true, hooks, nextSeed });
     const perExample = softCrossEntropy(logits, afterForward ? afterForward(y) : y);
-    return { loss: tf.mean(perExample) as tf.Scalar, perExample };
+    // Row weights (RegMixup's clean and mixed halves) replace the plain mean.
+    const loss = weights ? tf.sum(tf.mul(perExample, weights)) : tf.mean(perExample);
+    return { loss: loss as tf.Scalar, perExample };
   };
   const pair = (): PairedLosses => {
     if (afterForward) throw new Error('paired mixed/plain losses cannot take targets that depend on the forward pass');
-    if (hooks?.hidden) throw new Error('paired mixed/plain losses need input-level mixing; a hidden-state hook cannot act on half a batch');
+    // The 2B pass runs each part's pair hooks (its mixing confined to rows 0..B−1) where it has them.
+    if (parts.some((p) => p.hooks?.hidden && !p.pairHooks)) {
+      throw new Error('paired mixed/plain losses need input-level mixing or pair hooks; a hidden-state hook cannot act on half a batch');
+    }
+    const pairHooks = composeHooks(parts.map((p) => ({ hooks: p.pairHooks ?? p.hooks })));
     const y0 = plainTargets();
-    const { x, y } = mixedBatch(y0);
+    const { x, y, weights } = mixedBatch(y0);
     const B = batch.x.shape[0];
-    const logits = model.forward(tf.concat([x, batch.x], 0), { training: true, hooks, nextSeed });
+    if (weights || x.shape[0] !== B) throw new Error('paired mixed/plain losses need a batch transform that keeps the B rows');
+    const logits = model.forward(tf.concat([x, batch.x], 0), { training: true, hooks: pairHooks, nextSeed });
     const perExample = softCrossEntropy(logits, tf.concat([y, y0], 0) as tf.Tensor2D);
     return { mixed: perExample.slice([0], [B]), plain: perExample.slice([B], [B]) };
   };
@@ -80,6 +90,6 @@ export function beginStep(parts: MethodPart[], ctx: StepContext): PartStep[] {
     const s = p.beginStep?.(ctx) ?? {};
     if (!p.network) return s;
     const hooks = composeHooks([{ hooks: p.network }, { hooks: s.hooks }]);
-    return { ...s, hooks };
+    return s.pairHooks ? { ...s, hooks, pairHooks: composeHooks([{ hooks: p.network }, { hooks: s.pairHooks }]) } : { ...s, hooks };
   });
 }

@@ -61,6 +61,9 @@ const partialSaliencyBox = (draws: Record<string, unknown>[]) => draws.some((d) 
 /** A TransMix step of the given branch (CutMix: a partial box). */
 const transmixBranch = (branch: string) => (draws: Record<string, unknown>[]) => draws.some((d) =>
   d.branch === branch && typeof d.lambda === 'number' && d.lambda > 0.25 && d.lambda < 0.9);
+/** timm-mixup: some row mixed by CutMix with a partial box (cut) or by mixup (no box), λ away from 1 and 0. */
+const timmRows = (branch: 'cut' | 'mixup') => (draws: Record<string, unknown>[]) => draws.some((d) =>
+  Array.isArray(d.lambda) && (d.lambda as number[]).some((l, i) => l > 0.3 && l < 0.85 && ((d.box as unknown[])[i] !== null) === (branch === 'cut')));
 
 export const GOLDEN_CASES: GoldenCaseSpec[] = [
   // Baseline: every input and network.
@@ -148,4 +151,36 @@ export const GOLDEN_CASES: GoldenCaseSpec[] = [
   { name: 'amplify-text-mean-beta-token-norm', parts: [{ method: 'amplify', options: { lambda: 'beta', alpha: 1 } }], modality: 'text', net: 'mean', head: 'token-norm', accept: lambdaBelow(0.9) },
   { name: 'label-smoothing-text-mean-token-norm', parts: [{ method: 'label-smoothing', options: { epsilon: 0.1 } }], modality: 'text', net: 'mean', head: 'token-norm' },
   { name: 'manifold-mixup-text-mean-block1-token-norm', parts: [{ method: 'manifold-mixup', options: { layers: [1] } }], modality: 'text', net: 'mean', head: 'token-norm' },
+  // Text mixup (issue 13): wordMixup (the union padding mask) and senMixup, and the G-Mix family, whose mixup is wordMixup.
+  { name: 'mixup-text-mean-word', parts: [{ method: 'mixup', options: { text: 'word' } }], modality: 'text', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'mixup-text-cls-word', parts: [{ method: 'mixup', options: { text: 'word' } }], modality: 'text', net: 'cls', accept: lambdaBelow(0.9) },
+  { name: 'mixup-text-mean-sentence', parts: [{ method: 'mixup', options: { text: 'sentence' } }], modality: 'text', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'mixup+label-smoothing-text-cls-sentence', parts: [{ method: 'mixup', options: { text: 'sentence' } }, { method: 'label-smoothing' }], modality: 'text', net: 'cls', accept: lambdaBelow(0.9) },
+  { name: 'gmix-text-mean', parts: [{ method: 'gmix' }], modality: 'text', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'bgmix-text-mean', parts: [{ method: 'bgmix' }], modality: 'text', net: 'mean', accept: lambdaBelow(0.9) },
+  { name: 'dgmix-text-cls-asam', parts: [{ method: 'dgmix', options: { rho: 0.5, adaptive: true } }], modality: 'text', net: 'cls', accept: lambdaBelow(0.9) },
+
+  // RegMixup: the clean and the mixed half (α 20, λ ≈ 0.5), η = 1 (the official loss) and other weights.
+  { name: 'regmixup-image-mean', parts: [{ method: 'regmixup' }], modality: 'image', net: 'mean' },
+  { name: 'regmixup-tabular-mlp-eta0.5', parts: [{ method: 'regmixup', options: { eta: 0.5, alpha: 2 } }], modality: 'tabular', net: 'mlp', accept: lambdaBelow(0.8) },
+  { name: 'regmixup-tabular-cls', parts: [{ method: 'regmixup', options: { alpha: 1 } }], modality: 'tabular', net: 'cls', accept: lambdaBelow(0.8) },
+  { name: 'regmixup-text-mean-word', parts: [{ method: 'regmixup', options: { text: 'word' } }], modality: 'text', net: 'mean' },
+  { name: 'regmixup+label-smoothing-text-cls-sentence', parts: [{ method: 'regmixup', options: { text: 'sentence', eta: 2 } }, { method: 'label-smoothing' }], modality: 'text', net: 'cls' },
+
+  // ResizeMix: both references' draws and both interpolations, on the 4×6 image (not square).
+  { name: 'resizemix-image-mean', parts: [{ method: 'resizemix', options: { variant: 'openmixup' } }], modality: 'image', net: 'mean', accept: partialBox },
+  { name: 'resizemix-image-cls-bilinear', parts: [{ method: 'resizemix', options: { variant: 'openmixup', interpolation: 'bilinear' } }], modality: 'image', net: 'cls', accept: partialBox },
+  { name: 'resizemix-image-mlp-mmpretrain', parts: [{ method: 'resizemix', options: { variant: 'mmpretrain' } }], modality: 'image', net: 'mlp', accept: partialBox },
+  { name: 'resizemix-image-mean-mmpretrain-nearest', parts: [{ method: 'resizemix', options: { variant: 'mmpretrain', interpolation: 'nearest' } }], modality: 'image', net: 'mean', accept: partialBox },
+
+  // FMix: the mask from the exported Fourier noise (np.fft.irfftn in the twin), hard and soft edges.
+  { name: 'fmix-image-mean', parts: [{ method: 'fmix' }], modality: 'image', net: 'mean', accept: partialBox },
+  { name: 'fmix-image-cls-soft', parts: [{ method: 'fmix', options: { maxSoft: 0.1, decay: 2 } }], modality: 'image', net: 'cls', accept: partialBox },
+  { name: 'fmix-image-mlp', parts: [{ method: 'fmix' }], modality: 'image', net: 'mlp', accept: partialBox },
+
+  // timm-mixup: DeiT's settings on a mixup and on a CutMix batch, and the per-row modes (the twin replays timm's Mixup).
+  { name: 'timm-mixup-image-mean-deit-mixup', parts: [{ method: 'timm-mixup', options: { mixupAlpha: 0.8, cutmixAlpha: 1 } }], modality: 'image', net: 'mean', accept: timmRows('mixup') },
+  { name: 'timm-mixup-image-mean-deit-cutmix', parts: [{ method: 'timm-mixup', options: { mixupAlpha: 0.8, cutmixAlpha: 1 } }], modality: 'image', net: 'mean', accept: timmRows('cut') },
+  { name: 'timm-mixup-image-cls-elem', parts: [{ method: 'timm-mixup', options: { mixupAlpha: 1, cutmixAlpha: 1, mode: 'elem', prob: 0.8, correctLam: false } }], modality: 'image', net: 'cls', accept: timmRows('cut') },
+  { name: 'timm-mixup-image-mlp-pair-minmax', parts: [{ method: 'timm-mixup', options: { mixupAlpha: 0.4, cutmixMinmax: [0.3, 0.8], mode: 'pair', labelSmoothing: 0.2 } }], modality: 'image', net: 'mlp', accept: timmRows('cut') },
 ];
