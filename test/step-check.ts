@@ -144,7 +144,8 @@ export async function runStepCase(c: StepCase): Promise<StepResult> {
     const dropoutRng = new Rng(99 + k);
     const out = tf.tidy(() => {
       const xt = tf.tensor(x, [batch, ...shape]);
-      const steps = beginStep(parts, { rng, numClasses: CLASSES, batchSize: batch, epoch: 1, step: k, modality: c.modality, shape });
+      // The host batch, as the training loop hands it over (SaliencyMix computes its saliency map from it).
+      const steps = beginStep(parts, { rng, numClasses: CLASSES, batchSize: batch, epoch: 1, step: k, modality: c.modality, shape, inputs: x });
       const lossFn = makeStepLoss(model, steps, { x: xt, y: oneHot(labels, CLASSES) }, () => dropoutRng.seed());
       const { loss, grads } = gradientPart ? gradientPart.gradients(lossFn, model.variables) : plainGradients(lossFn, model.variables);
       optimizer.apply(grads, cfg.lr);
