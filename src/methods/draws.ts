@@ -53,17 +53,9 @@ export interface CutBox {
  * clipped to the image; λ recomputed as the exact unpasted area fraction.
  */
 export function drawBox(rng: Rng, height: number, width: number, lambda: number): CutBox {
-  const ratio = Math.sqrt(1 - lambda);
-  const cutH = Math.floor(height * ratio);
-  const cutW = Math.floor(width * ratio);
   const cy = rng.int(height);
   const cx = rng.int(width);
-  const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-  const y1 = clip(cy - Math.floor(cutH / 2), height);
-  const y2 = clip(cy + Math.floor(cutH / 2), height);
-  const x1 = clip(cx - Math.floor(cutW / 2), width);
-  const x2 = clip(cx + Math.floor(cutW / 2), width);
-  return { y1, y2, x1, x2, cy, cx, lambda: 1 - ((y2 - y1) * (x2 - x1)) / (height * width) };
+  return boxAround(height, width, lambda, cy, cx);
 }
 
 export interface CutDraw extends MixDraw {
@@ -183,16 +175,10 @@ export interface Box {
 
 /** timm's rand_bbox: sides ⌊H·√(1−λ)⌋ × ⌊W·√(1−λ)⌋ centred at (randint(H), randint(W)), clipped (margin 0). */
 export function timmRandBbox(r: RecordingRng, height: number, width: number, lambda: number): Box {
-  const ratio = Math.sqrt(1 - lambda);
-  const cutH = Math.floor(height * ratio);
-  const cutW = Math.floor(width * ratio);
   const cy = r.randint(0, height);
   const cx = r.randint(0, width);
-  const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-  return {
-    y1: clip(cy - Math.floor(cutH / 2), height), y2: clip(cy + Math.floor(cutH / 2), height),
-    x1: clip(cx - Math.floor(cutW / 2), width), x2: clip(cx + Math.floor(cutW / 2), width),
-  };
+  const { y1, y2, x1, x2 } = boxAround(height, width, lambda, cy, cx);
+  return { y1, y2, x1, x2 };
 }
 
 /** timm's rand_bbox_minmax: side lengths uniform integers in [⌊H·min⌋, ⌊H·max⌋) (rows, then columns), never clipped. */
