@@ -13,7 +13,9 @@ SaliencyMix (Uddin et al., ICLR 2021; afm-shahab-uddin/SaliencyMix, SaliencyMix_
   mixbench draws the probability roll, λ and π (exported); the twin computes the map, the peak and the box itself.
 
 TransMix (Chen et al., CVPR 2022; Beckschen/TransMix transmix.py Mixup_transmix / transmix_label, and its timm 0.5
-ViT with return_attn): timm's Mixup in 'batch' mode with the flipped batch as partner; on CutMix batches
+ViT with return_attn): timm's Mixup in 'batch' mode with the flipped batch as partner (Mixup_transmix subclasses
+timm's Mixup: its _params_per_batch and cutmix_bbox_and_lam with correct_lam, replayed on mixbench's recorded draws
+through methods_mixing.TimmMixup); on CutMix batches
     attn = mean over heads of softmax(q kᵀ·scale)[:, :, 0, 1:] of the last block (detached)
     mask = nn.Upsample(nearest)(box mask) on the patch grid;  lam1 = Σ mask·attn / Σ attn
     lam = (box area/(H·W) + lam1)/2;  target = y1·(1 − lam) + y2·lam      (y2 = the flipped labels)
@@ -21,12 +23,12 @@ ViT with return_attn): timm's Mixup in 'batch' mode with the flipped batch as pa
   (H/p, W/p) grid (mixbench's documented generalisation for non-square images). `attentionShare` s replaces the
   fixed 1/2: lam = (1 − s)·area + s·lam1 (s = 1/2 is the official code).
 """
-import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from methods_mixing import RawSource, TimmMixup
 from model import forward, layer_norm
 
 PARTS = ('saliencymix', 'transmix')
@@ -181,19 +183,23 @@ def make_step(Step, parts, draws, net):
                     self.input_mix = ('cutmix', (y1, y2, x1, x2), lam, perm)
             else:
                 flip = torch.arange(B - 1, -1, -1)                   # timm: x.flip(0)
-                if d['branch'] == 'mixup':
-                    self.input_mix = ('mixup', d['lambda'], flip)
-                elif d['branch'] == 'cutmix':
-                    lam = d['drawnLambda']
-                    ratio = math.sqrt(1 - lam)                       # timm rand_bbox from the drawn λ and centre
-                    cut_h, cut_w = int(H * ratio), int(W * ratio)
-                    cy, cx = d['box']['cy'], d['box']['cx']
-                    y1, y2 = int(np.clip(cy - cut_h // 2, 0, H)), int(np.clip(cy + cut_h // 2, 0, H))
-                    x1, x2 = int(np.clip(cx - cut_w // 2, 0, W)), int(np.clip(cx + cut_w // 2, 0, W))
-                    lam = 1.0 - (y2 - y1) * (x2 - x1) / (H * W)     # cutmix_bbox_and_lam, correct_lam
+                # Mixup_transmix._mix_batch: timm's _params_per_batch, then cutmix_bbox_and_lam (correct_lam)
+                timm = TimmMixup({**o, 'mode': 'batch', 'correctLam': True, 'labelSmoothing': 0.0}, net.classes,
+                                 RawSource(d['raw'], 'transmix'))
+                lam, use_cutmix = timm._params_per_batch()
+                branch = 'none'
+                if lam != 1. and use_cutmix:
+                    branch = 'cutmix'
+                    (y1, y2, x1, x2), lam = timm.cutmix_bbox_and_lam((H, W), lam)
                     self.box = {'y1': y1, 'y2': y2, 'x1': x1, 'x2': x2, 'lambda': lam}
                     self.input_mix = ('cutmix', (y1, y2, x1, x2), lam, flip)
                     self.transmix = ((y1, y2, x1, x2), o['attentionShare'], flip)
+                elif lam != 1.:
+                    branch = 'mixup'
+                    self.input_mix = ('mixup', lam, flip)
+                timm.rs.finish()
+                if branch != d['branch']:
+                    raise SystemExit(f'transmix: timm\'s draws give a {branch} step, mixbench\'s info says {d["branch"]}')
             return super().run(P0, x, labels)
 
         def mixed_losses(self, P, x, labels):

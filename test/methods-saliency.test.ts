@@ -115,7 +115,7 @@ test('transmix: refused without a class token, with a message that says what to 
 });
 
 test('transmix: patch mask keeps a patch when its top-left pixel is pasted', () => {
-  const box = { y1: 1, y2: 4, x1: 2, x2: 6, cy: 2, cx: 4, lambda: 0 };
+  const box = { y1: 1, y2: 4, x1: 2, x2: 6 };
   // 4×6 image, 2×2 patches: top-left pixels rows {0, 2}, columns {0, 2, 4}.
   assert.deepEqual(Array.from(patchMask(box, 4, 6, 2)), [0, 0, 0, 0, 1, 1]);
 });
@@ -145,7 +145,7 @@ test('transmix: CutMix-step targets are (1−w)·y + w·y[flip], w the mean of t
         assert.deepEqual(Array.from(info.perm), [5, 4, 3, 2, 1, 0], 'partner = flipped batch');
         const xm = steps[0].batch!(x, y).x;
         const probs = lastAttention(model, xm, cfg.depth).arraySync() as number[][][];
-        const grid = patchMask({ ...info.box, cy: 0, cx: 0, lambda: info.lambda }, 4, 4, 2);
+        const grid = patchMask(info.box, 4, 4, 2);
         const want: number[][] = [];
         const wOf: number[] = [];
         for (let i = 0; i < n; i++) {
@@ -221,4 +221,34 @@ test('transmix: the switch follows switchProb', () => {
   assert.ok(count.cutmix > 210 && count.cutmix < 270, `switchProb 0.8: ${count.cutmix} of 300 CutMix steps`);
   x.dispose();
   model.dispose();
+});
+
+test('transmix draws what timm-mixup draws in mode batch (Mixup_transmix is timm\'s Mixup): the same raw draws, λ and box per seed, in timm\'s order', () => {
+  const cfg = tinyConfig({ pool: 'cls' });
+  type TransMixInfo = { branch: 'none' | 'mixup' | 'cutmix'; lambda: number; box?: object; raw: { op: string; a?: number; lo?: number; hi?: number }[] };
+  const count = { none: 0, mixup: 0, cutmix: 0 };
+  const ctx = (rng: Rng) => ({ rng, numClasses: 3, batchSize: 6, epoch: 1, step: 0, modality: 'image' as const, shape: [4, 6, 1] });
+  for (const o of [{}, { prob: 0.7, switchProb: 0.8 }, { mixupAlpha: 0 }, { mixupAlpha: 2, cutmixAlpha: 0 }, { cutmixAlpha: 0.3, switchProb: 0.2 }]) {
+    const [transmix] = parts({ transmix: o }, cfg);
+    const [timm] = parts({ 'timm-mixup': { mixupAlpha: 0.8, cutmixAlpha: 1, ...o, mode: 'batch', correctLam: true } }, cfg);
+    const both = { mixupAlpha: 0.8, cutmixAlpha: 1, ...o };
+    for (let seed = 1; seed <= 60; seed++) {
+      const r1 = new Rng(seed);
+      const r2 = new Rng(seed);
+      const a = transmix.beginStep!(ctx(r1)).info as TransMixInfo;
+      const b = timm.beginStep!(ctx(r2)).info as { lambda: number[]; box: (object | null)[]; raw: unknown[] };
+      assert.deepEqual(a.raw, b.raw, `seed ${seed}, ${JSON.stringify(o)}: raw draws`);
+      assert.deepEqual(b.lambda, new Array(6).fill(a.lambda));
+      assert.deepEqual(b.box, new Array(6).fill(a.box ?? null));
+      assert.equal(r1.uniform(), r2.uniform(), 'the stream is left at the same place');
+      count[a.branch]++;
+      if (a.branch === 'cutmix') {
+        // timm's _params_per_batch, then rand_bbox: the roll, the switch (both alphas > 0), Beta(cutmixAlpha), centre row, column.
+        const ops = a.raw.map((d) => (d.op === 'beta' ? `beta(${d.a})` : d.op === 'randint' ? `randint(${d.lo},${d.hi})` : d.op));
+        const both0 = both.mixupAlpha > 0 && both.cutmixAlpha > 0;
+        assert.deepEqual(ops, ['rand', ...(both0 ? ['rand'] : []), `beta(${both.cutmixAlpha})`, 'randint(0,4)', 'randint(0,6)']);
+      }
+    }
+  }
+  assert.ok(count.none > 0 && count.mixup > 0 && count.cutmix > 0, `every branch seen: ${JSON.stringify(count)}`);
 });

@@ -93,43 +93,8 @@ export function flipPermutation(batchSize: number): Int32Array {
   return Int32Array.from({ length: batchSize }, (_, i) => batchSize - 1 - i);
 }
 
-export interface MixOrCutDraw extends MixDraw {
-  /** 'none': not mixed this step (the probability roll failed, or λ = 1); 'mixup' or 'cutmix': the branch used. */
-  branch: 'none' | 'mixup' | 'cutmix';
-  /** The drawn λ (cutmix: the λ the box size was drawn for; λ itself is the box's exact one). */
-  drawnLambda: number;
-  box?: CutBox;
-}
-
-/**
- * timm's `Mixup._params_per_batch` and `_mix_batch` (mode 'batch', correct_lam): with probability `prob` the batch
- * is mixed; if both α > 0, CutMix is chosen with probability `switchProb`, else the op whose α is > 0; λ ~ Beta(α, α)
- * of that op; λ = 1 means no mixing; CutMix's box from rand_bbox (centre row, then column) and λ recomputed from its
- * area. The partner is the flipped batch. Order on the stream: the roll, the switch (when both α > 0), λ, the centre.
- * `force` replaces the drawn λ after its draw.
- */
-export function drawMixOrCut(
-  rng: Rng, o: { mixupAlpha: number; cutmixAlpha: number; prob: number; switchProb: number },
-  batchSize: number, height: number, width: number, force?: number,
-): MixOrCutDraw {
-  const perm = flipPermutation(batchSize);
-  const none: MixOrCutDraw = { branch: 'none', lambda: 1, drawnLambda: 1, perm };
-  if (!(rng.uniform() < o.prob)) return none;
-  let cut: boolean;
-  if (o.mixupAlpha > 0 && o.cutmixAlpha > 0) cut = rng.uniform() < o.switchProb;
-  else if (o.mixupAlpha > 0) cut = false;
-  else if (o.cutmixAlpha > 0) cut = true;
-  else throw new Error('one of mixupAlpha and cutmixAlpha must be > 0');
-  const drawn = rng.beta(cut ? o.cutmixAlpha : o.mixupAlpha, cut ? o.cutmixAlpha : o.mixupAlpha);
-  const lambda = checkedForce(force) ?? drawn;
-  if (lambda === 1) return { ...none, drawnLambda: lambda };
-  if (!cut) return { branch: 'mixup', lambda, drawnLambda: lambda, perm };
-  const box = drawBox(rng, height, width, lambda);
-  return { branch: 'cutmix', lambda: box.lambda, drawnLambda: lambda, perm, box };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// The draws of timm-mixup, resizemix and fmix. Each records the raw random numbers it consumed, in the order the
+// The draws of timm-mixup (and TransMix, which is timm's batch mode), resizemix and fmix. Each records the raw random numbers it consumed, in the order the
 // official code consumes them (`RawDraw`), so that the PyTorch twin can replay the official code on the same numbers.
 
 /** One raw random number: numpy's rand() / beta(a, b) / randint(lo, hi) / uniform(lo, hi) / randn(), or a coin. */
@@ -219,8 +184,9 @@ export interface TimmDraw {
 }
 
 /**
- * timm's Mixup draws (timm/data/mixup.py), partner of row i = B−1−i. 'batch': one apply flag (prob), one op (switch
- * when both alphas are > 0), one λ and one box for the batch. 'elem': per row (B switches, then B cutmix and B mixup
+ * timm's Mixup draws (timm/data/mixup.py), partner of row i = B−1−i. 'batch' (also TransMix's, whose official
+ * Mixup_transmix is timm's Mixup): one apply flag (prob), one op (switch when both alphas are > 0), one λ and one box
+ * for the batch, in that order on the stream (the box: centre row, then column). 'elem': per row (B switches, then B cutmix and B mixup
  * Betas, then B apply flags; λ kept in float32 as timm does), each cut row its own box. 'pair': 'elem' over the first
  * B/2 rows, row B−1−i sharing row i's λ and box (mixed the other way).
  */
@@ -243,9 +209,12 @@ export function drawTimmMixup(rng: Rng, s: TimmMixupSettings, batchSize: number,
       } else if (cutmixAlpha > 0) {
         useCutmix = true;
         lam = r.beta(cutmixAlpha);
+      } else {
+        throw new Error('one of mixupAlpha > 0, cutmixAlpha > 0 or cutmixMinmax must be set (timm asserts it)');
       }
+      // As in modes elem and pair: a forced λ replaces a drawn one; a batch the roll left unmixed stays unmixed.
+      lam = forced ?? lam;
     }
-    lam = forced ?? lam;
     if (lam !== 1) {
       let b: Box | null = null;
       if (useCutmix) ({ box: b, lambda: lam } = timmCutmixBox(r, height, width, lam, s.cutmixMinmax, s.correctLam));

@@ -12,14 +12,9 @@
 import { z } from 'zod';
 import type * as tf from '../tf';
 import { defineMethod } from './define';
-import { drawTimmMixup, type TimmDraw } from './draws';
+import { drawTimmMixup, flipPermutation, type TimmDraw } from './draws';
 import { CUT_OTHER_DATA } from './options';
 import type { Toolkit } from './types';
-
-/** The row partners of timm: B−1−i. */
-export function flipPermutation(batchSize: number): Int32Array {
-  return Int32Array.from({ length: batchSize }, (_, i) => batchSize - 1 - i);
-}
 
 /** W and 1 − W ([B, H, W, 1]) of a draw: λ_i everywhere for a mixup row, 0 inside the box of a CutMix row. */
 function pixelWeights(tk: Toolkit, d: TimmDraw, height: number, width: number): { keep: tf.Tensor4D; take: tf.Tensor4D } {

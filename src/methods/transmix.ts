@@ -1,7 +1,8 @@
 /**
  * TransMix (Chen, Sun, He, Torr, Yuille & Bai, CVPR 2022; official code Beckschen/TransMix, transmix.py
  * `Mixup_transmix` and `transmix_label`, with timm 0.5's ViT returning the last block's attention): timm's per-batch
- * mixup-or-CutMix with the flipped batch as partner; on CutMix steps the targets are re-weighted by the class
+ * mixup-or-CutMix with the flipped batch as partner (Mixup_transmix is timm's Mixup: timm-mixup's draw in mode batch,
+ * with correct_lam); on CutMix steps the targets are re-weighted by the class
  * token's attention. From the same forward pass, the last block's softmax attention (detached), the CLS query's row
  * over the patch keys (the CLS column dropped, not renormalised), averaged over heads: a ∈ R^{B×N}. The box is brought
  * to the patch grid by nearest-neighbour downsampling (a patch counts when its top-left pixel is pasted): m ∈ {0,1}^N.
@@ -11,12 +12,12 @@
 import { z } from 'zod';
 import type * as tf from '../tf';
 import { defineMethod } from './define';
-import { drawMixOrCut, type CutBox } from './draws';
+import { drawTimmMixup, flipPermutation, type Box } from './draws';
 import { mixingAlpha } from './options';
 import type { PartStep, Toolkit } from './types';
 
 /** [1, H, W, 1] mask, 1 inside the box. */
-function boxMask(tk: Toolkit, box: CutBox, height: number, width: number): tf.Tensor4D {
+function boxMask(tk: Toolkit, box: Box, height: number, width: number): tf.Tensor4D {
   const m = new Float32Array(height * width);
   for (let r = box.y1; r < box.y2; r++) m.fill(1, r * width + box.x1, r * width + box.x2);
   return tk.tf.tensor4d(m, [1, height, width, 1]);
@@ -27,7 +28,7 @@ function boxMask(tk: Toolkit, box: CutBox, height: number, width: number): tf.Te
  * pixel ⌊i·H/gh⌋ = i·p, the patch's top-left pixel. The official code downsamples to a square √N × √N grid; per axis
  * here, so that non-square images work the same way.
  */
-export function patchMask(box: CutBox, height: number, width: number, patch: number): Float32Array {
+export function patchMask(box: Box, height: number, width: number, patch: number): Float32Array {
   const gh = height / patch;
   const gw = width / patch;
   const m = new Float32Array(gh * gw);
@@ -81,13 +82,19 @@ export default defineMethod({
       beginStep(ctx): PartStep {
         if (ctx.modality !== 'image' || ctx.shape.length !== 3) throw new Error(`transmix needs image data, not ${ctx.modality}`);
         const [H, W] = ctx.shape;
-        const d = drawMixOrCut(ctx.rng, o, ctx.batchSize, H, W, forceLambda);
-        const info = { branch: d.branch, lambda: d.lambda, drawnLambda: d.drawnLambda, perm: d.perm, ...(d.box ? { box: d.box } : {}) };
+        const settings = { mixupAlpha: o.mixupAlpha, cutmixAlpha: o.cutmixAlpha, prob: o.prob, switchProb: o.switchProb, mode: 'batch', correctLam: true } as const;
+        const d = drawTimmMixup(ctx.rng, settings, ctx.batchSize, H, W, forceLambda);
+        // Mode batch: one λ and one box (null: mixup or not mixed) for every row; λ of a CutMix step is the unpasted
+        // area. A CutMix box can be empty (λ = 1): still a CutMix step, whose targets come out unmixed.
+        const lambda = d.lambda[0];
+        const box = d.box[0];
+        const perm = flipPermutation(ctx.batchSize);
+        const branch = box ? 'cutmix' : d.mixed ? 'mixup' : 'none';
+        const info = { branch, lambda, perm, ...(box ? { box } : {}), raw: d.raw };
         const { tf } = tk;
-        if (d.branch === 'none') return { info };
-        if (d.branch === 'mixup') return { info, batch: (x, y) => ({ x: tk.mixRows(x, d), y: tk.mixRows(y, d) }) };
-        const box = d.box!;
-        const areaPasted = 1 - box.lambda;
+        if (branch === 'none') return { info };
+        if (!box) return { info, batch: (x, y) => ({ x: tk.mixRows(x, { lambda, perm }), y: tk.mixRows(y, { lambda, perm }) }) };
+        const areaPasted = 1 - lambda;
         const share = o.attentionShare;
         const grid = patchMask(box, H, W, patch);
         const N = grid.length;
@@ -97,7 +104,7 @@ export default defineMethod({
           info: { ...info, patchMask: Array.from(grid) },
           batch: (x, y) => {
             const mask = boxMask(tk, box, H, W);
-            return { x: tf.add(tf.mul(x, tf.sub(1, mask)), tf.mul(tk.permuteRows(x, d.perm), mask)), y };
+            return { x: tf.add(tf.mul(x, tf.sub(1, mask)), tf.mul(tk.permuteRows(x, perm), mask)), y };
           },
           hooks: {
             attention(args) {
@@ -120,7 +127,7 @@ export default defineMethod({
             }) as unknown as Parameters<typeof tf.customGrad>[0]);
             const w = weights(probs) as tf.Tensor2D;
             probs = null;
-            return tf.add(tf.mul(y, tf.sub(1, w)), tf.mul(tk.permuteRows(y, d.perm), w)) as tf.Tensor2D;
+            return tf.add(tf.mul(y, tf.sub(1, w)), tf.mul(tk.permuteRows(y, perm), w)) as tf.Tensor2D;
           },
         };
       },
