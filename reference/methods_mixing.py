@@ -254,32 +254,37 @@ def soft_target_cross_entropy(logits, target):
 
 # -- ResizeMix -------------------------------------------------------------------------------------------------------
 
+def centred_box(h, w, ratio, cy, cx):
+    """The box both references build (openmixup's rand_bbox_tao, mmpretrain's CutMix.rand_bbox with margin 0): sides
+    int(H·ratio) × int(W·ratio), halved around the centre (cy, cx) and clipped to the image. Rows y1:y2, columns
+    x1:x2."""
+    cut_h, cut_w = int(h * ratio), int(w * ratio)
+    return (int(np.clip(cy - cut_h // 2, 0, h)), int(np.clip(cy + cut_h // 2, 0, h)),
+            int(np.clip(cx - cut_w // 2, 0, w)), int(np.clip(cx + cut_w // 2, 0, w)))
+
+
 def resizemix_box(o, draw, h, w):
     """The box (rows y1:y2, columns x1:x2) and interpolation mode of a step, from the replayed draws of either
-    reference."""
+    reference: each draws its side ratio and the box centre in its own order."""
     rs = RawSource(draw['raw'], 'resizemix')
     scope = (o['scaleMin'], o['scaleMax'])
     if o['variant'] == 'openmixup':
         mode = o.get('interpolation') or 'nearest'
         tao = rs.uniform(scope[0], scope[1])  # "original settings in ResizeMix"
         # rand_bbox_tao, with the horizontal centre over the width and the vertical one over the height
-        cut_w = int(w * tao)
-        cut_h = int(h * tao)
         cx = rs.randint(0, w)
         cy = rs.randint(0, h)
+        box = centred_box(h, w, tao, cy, cx)
     else:
         mode = o.get('interpolation') or 'bilinear'
         lam = rs.beta(o['alpha'], o['alpha'])
         lam = lam * (scope[1] - scope[0]) + scope[0]
         # (the permutation is drawn here: mixbench exports it)
-        cut_rat = np.sqrt(1. - lam)  # CutMix.rand_bbox, margin 0
-        cut_h, cut_w = int(h * cut_rat), int(w * cut_rat)
-        cy = rs.randint(0, h)
+        cy = rs.randint(0, h)  # CutMix.rand_bbox, margin 0
         cx = rs.randint(0, w)
+        box = centred_box(h, w, np.sqrt(1. - lam), cy, cx)
     rs.finish()
-    bby1, bby2 = int(np.clip(cy - cut_h // 2, 0, h)), int(np.clip(cy + cut_h // 2, 0, h))
-    bbx1, bbx2 = int(np.clip(cx - cut_w // 2, 0, w)), int(np.clip(cx + cut_w // 2, 0, w))
-    return (bby1, bby2, bbx1, bbx2), mode
+    return box, mode
 
 
 def resizemix_paste(x_nhwc, perm, box, mode):
