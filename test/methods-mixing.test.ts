@@ -310,6 +310,12 @@ test('timm-mixup draws: elem and pair modes per row and per pair; prob gates; mi
   assert.ok(new Set(elem.lambda).size > 2, 'rows have their own λ');
   const none = drawTimmMixup(new Rng(7), { ...s, prob: 0, mode: 'batch' }, 8, 8, 8);
   assert.ok(!none.mixed && none.raw.length === 1, 'prob 0: one apply flag, nothing mixed');
+  // A forced λ (tests) replaces a drawn λ only: a batch, row or pair the prob roll left unmixed stays unmixed.
+  for (const mode of ['batch', 'pair', 'elem'] as const) {
+    assert.ok(!drawTimmMixup(new Rng(7), { ...s, prob: 0, mode }, 8, 8, 8, 0.3).mixed, `prob 0, forced λ, mode ${mode}`);
+    const forced = drawTimmMixup(new Rng(7), { ...s, cutmixAlpha: 0, prob: 1, mode }, 8, 8, 8, 0.3).lambda;
+    assert.deepEqual(forced, new Array(8).fill(mode === 'batch' ? 0.3 : Math.fround(0.3)), `prob 1, forced λ, mode ${mode}`);
+  }
   for (let seed = 0; seed < 50; seed++) {
     const mm = drawTimmMixup(new Rng(seed), { ...s, mode: 'batch', mixupAlpha: 0, cutmixMinmax: [0.2, 0.8] }, 4, 10, 10);
     const b = mm.box[0]!;
