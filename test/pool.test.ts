@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { forkWorker, WorkerPool } from '../src/run/pool';
-import type { FromWorker } from '../src/run/worker';
+import type { FromWorker } from '../src/run/worker-protocol';
 
 test('a worker started ahead: its ready message, sent before anyone listens, reaches the sweep when it listens', async () => {
   const w = forkWorker(1, 'cpu', 1, []);

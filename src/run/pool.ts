@@ -9,14 +9,7 @@ import { join } from 'node:path';
 import type { BackendName } from '../core/experiment';
 import type { RunSpec } from '../core/run';
 import { canonicalJson } from '../util/hash';
-import type { FromWorker } from './worker';
-
-export type DatasetKey = Pick<RunSpec, 'dataset' | 'splitSeed'>;
-
-/** What a worker's environment says: its backend, its slot, and the datasets to load before it reports ready. */
-export const WORKER_BACKEND = 'MIXBENCH_WORKER_BACKEND';
-export const WORKER_ID = 'MIXBENCH_WORKER_ID';
-export const WORKER_DATASETS = 'MIXBENCH_WORKER_DATASETS';
+import { WORKER_BACKEND, WORKER_DATASETS, WORKER_ID, type DatasetKey, type FromWorker } from './worker-protocol';
 
 export interface PooledWorker {
   readonly slot: number;

@@ -23,7 +23,7 @@ import { inspectRunDir, readRunRecord, runDir, writeRunRecord } from '../store/r
 import { StorageError } from '../util/fs';
 import { distinctDatasets, setThreadEnv, threadsPerWorker, WorkerPool, type PooledWorker } from './pool';
 import { selectShard, shardLabel, WHOLE, type Shard } from './shard';
-import type { FromWorker, ToWorker } from './worker';
+import type { ToWorker } from './worker-protocol';
 
 export { threadsPerWorker } from './pool';
 

@@ -3,20 +3,9 @@
  * events over IPC. A run interrupted by SIGTERM/SIGINT leaves no `done` marker, so the next sweep redoes it. When the
  * parent goes away (killed with -9, say) the IPC channel closes and the worker exits at once, leaving its run incomplete.
  */
-import type { RunSpec } from '../core/run';
 import { BackendNameSchema, type BackendName } from '../core/experiment';
-import type { SweepEvent } from '../core/events';
-import type { RunEnvironment } from '../core/record';
 import { StorageError } from '../util/fs';
-import { WORKER_BACKEND, WORKER_DATASETS, WORKER_ID, type DatasetKey } from './pool';
-
-export type ToWorker = { type: 'run'; spec: RunSpec; output: string; index: number; total: number; attempt: number } | { type: 'exit' };
-export type FromWorker =
-  | { type: 'ready'; summary: string; environment: RunEnvironment; threads: number | null }
-  | { type: 'event'; event: SweepEvent }
-  | { type: 'finished'; id: string; status: string }
-  | { type: 'fatal'; message: string; exitCode: number }
-  | { type: 'storage'; message: string; path: string; code: string };
+import { WORKER_BACKEND, WORKER_DATASETS, WORKER_ID, type DatasetKey, type FromWorker, type ToWorker } from './worker-protocol';
 
 function send(msg: FromWorker): void {
   if (process.connected) process.send?.(msg);
