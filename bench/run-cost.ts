@@ -109,7 +109,7 @@ export async function measureRunCosts(opts: { config: string; epochs?: number; r
       const r0 = now();
       let rec;
       try {
-        rec = await executeRun(spec, join(dir, 'out'), backend);
+        rec = await executeRun(spec, dir, backend); // the sweep's output directory exists before a run writes into it
       } finally {
         restore.forEach((f) => f());
       }

@@ -5,7 +5,8 @@
  * both sweeps computed the same accuracies. Where the time goes besides training comes from the sweep's own NDJSON
  * events (`--json`), time-stamped as they arrive: start-up (process start to the first run starting), each worker's
  * runs, the gaps between one run's end and the worker's next run (the parent's per-run bookkeeping: reading the
- * record, rewriting the tables, handing out the next run), and the tail (last run's end to exit).
+ * record, rewriting the tables, handing out the next run), and the tail (last run's end to exit). The machine's own
+ * ceiling is measured beside them: N independent `--jobs 1` sweeps started together (nothing shared but the machine).
  *
  *   npx tsc -p . && node dist/bench/sweep.js [--runs 8] [--epochs 3] [--jobs 2] [--backend wasm|cpu] [--repeat 1]
  *                                            [--limit 600] [--json FILE]
@@ -103,6 +104,18 @@ export interface JobsResult {
   timings: SweepTiming[]; runsPerMinute: Record<string, number>; ratio: number; cpuSecondsPerRun: Record<string, number>;
   /** min(jobs, cores) × CPU per run with one process ÷ CPU per run with N: the ratio an idle machine would allow. */
   idleBound: number; sameAccuracies: boolean;
+  /**
+   * The machine's own ceiling: N independent `--jobs 1` sweeps of the same runs started together (each its own
+   * process, nothing shared), their runs per minute ÷ one sweep's. Below N where the cores slow each other down
+   * (shared caches, memory bandwidth, a virtual machine's scheduling).
+   */
+  independent: { seconds: number[]; ratio: number };
+}
+
+/** N `--jobs 1` sweeps of the same config at once, each into its own directory: the wall time of each. */
+async function independentSweeps(config: string, dir: string, n: number, k: number): Promise<number[]> {
+  const timings = await Promise.all(Array.from({ length: n }, (_, i) => sweepOnce(config, join(dir, `out-independent-${k}-${i}`), 1)));
+  return timings.map((t) => t.seconds);
 }
 
 export async function measureJobs(opts: { runs: number; epochs: number; jobs: number; backend: string; repeat: number; limit: number; log: (s: string) => void }): Promise<JobsResult> {
@@ -119,11 +132,18 @@ train: {epochs: ${opts.epochs}, batchSize: 32}
 backend: ${opts.backend}
 `);
     const timings: SweepTiming[] = [];
+    const independent: number[] = [];
     let same = true;
     for (let k = 0; k < opts.repeat; k++) {
       // Alternate the order so that a drift in machine load does not favour one side.
-      const order = k % 2 === 0 ? [1, opts.jobs] : [opts.jobs, 1];
+      const order = k % 2 === 0 ? [1, opts.jobs, 0] : [0, opts.jobs, 1];
       for (const j of order) {
+        if (j === 0) {
+          const seconds = await independentSweeps(config, dir, opts.jobs, k);
+          independent.push(Math.max(...seconds));
+          opts.log(`${opts.jobs} independent --jobs 1 sweeps at once: ${seconds.map((x) => x.toFixed(1)).join(' s, ')} s wall`);
+          continue;
+        }
         const t = await sweepOnce(config, join(dir, `out-j${j}-${k}`), j);
         timings.push(t);
         opts.log(`--jobs ${j}: ${t.runs} runs in ${t.seconds.toFixed(1)} s wall, ${t.cpuSeconds.toFixed(1)} CPU-s; start-up ${t.startupSeconds.toFixed(2)} s, ` +
@@ -141,6 +161,7 @@ backend: ${opts.backend}
       timings, runsPerMinute: { jobs1: perMin(one), [`jobs${opts.jobs}`]: perMin(many) }, ratio: perMin(many) / perMin(one),
       cpuSecondsPerRun: { jobs1: one.cpu / one.n, [`jobs${opts.jobs}`]: many.cpu / many.n },
       idleBound: (Math.min(opts.jobs, cpus().length) * (one.cpu / one.n)) / (many.cpu / many.n), sameAccuracies: same,
+      independent: { seconds: independent, ratio: (opts.jobs * independent.length * one.s) / (timings.filter((t) => t.jobs === 1).length * independent.reduce((a, b) => a + b, 0)) },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -157,6 +178,7 @@ async function main(): Promise<void> {
   if (!result.sameAccuracies) throw new Error('the two sweeps computed different accuracies');
   const loads = result.timings.flatMap((t) => t.load);
   log(`throughput --jobs ${jobs} / --jobs 1 = ${result.ratio.toFixed(2)}× on ${result.cores} cores (${result.backend}); idle-machine bound from CPU time ${result.idleBound.toFixed(2)}×; ` +
+    `${jobs} independent --jobs 1 sweeps at once / one = ${result.independent.ratio.toFixed(2)}× (the machine's ceiling for ${jobs} processes); ` +
     `load average during the runs ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` +
     `${Math.max(...loads) > 0.5 * result.cores ? ' — the machine was busy with other processes: they compete with the sweep, and N workers also win a larger share of the CPU than one, so the wall-time ratio is not an idle machine\'s; the CPU-time bound is the robust figure' : ''}`);
   const out = arg('json', '');

@@ -1,6 +1,7 @@
 /** Thin commander wiring. Heavy modules (tfjs) are imported lazily inside actions; errors map to exit codes here only. */
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS, type BackendName } from './core/experiment';
+import type { RunSpec } from './core/run';
 import { ConfigError, EXIT, UsageError } from './errors';
 import { StorageError } from './util/fs';
 import { addSlurmCommands } from './cli-slurm';
@@ -35,6 +36,13 @@ function parseCount(flag: string, value: string, min: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${value}"`);
   return n;
+}
+
+/** Worker processes for `run --jobs N`, started before the data and resource checks so that their start-up overlaps them. */
+async function startWorkers(backend: BackendName, jobs: number, threads: number | undefined, runs: RunSpec[]) {
+  const { WorkerPool, distinctDatasets, threadsPerWorker } = await import('./run/pool');
+  const { cpus } = await import('node:os');
+  return new WorkerPool(backend, threadsPerWorker(jobs, cpus().length, threads), distinctDatasets(runs), Math.min(jobs, runs.length));
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -98,39 +106,47 @@ export function buildProgram(): Command {
       const selected = filterPlan(plan, flags.only ?? []).runs;
       // The output directory (exists or can be made, is a directory, takes files) before anything slow.
       (await import('./store/output-check')).checkOutputDir(plan.output, { flag: !!flags.output, config: configPath });
-      // Read and check every dataset before any training (bad data files exit 2 naming the file and place).
-      const { checkRunData } = await import('./data/check');
-      const { datasetFor } = await import('./data/cache');
-      checkRunData(plan.runs, datasetFor);
       const shard = resolveShard(flags.shard, flags.shardCount);
       const jobs = flags.jobs === undefined ? (await import('./run/jobs')).defaultJobs() : parseJobs(flags.jobs);
       const threads = flags.threads === undefined ? undefined : parseCount('--threads', flags.threads, 1);
       const retries = parseCount('--retries', flags.retries, 0);
-      // Memory (model, batch, optimizer state vs backend and machine) and disk space, before any training.
       const mine = selectShard(selected, shard);
-      (await import('./config/resources')).checkResources(mine, datasetFor, { backend: flags.backend ?? exp.backend, jobs });
-      const { checkOutputSpace, pendingOutputShapes } = await import('./store/output-check');
-      checkOutputSpace(plan.output, pendingOutputShapes(plan.output, mine, datasetFor, !!flags.force), plan.runs.length, { flag: !!flags.output, config: configPath });
-      const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
-      const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath, process.argv, process.env, exp.overrides ?? []) });
+      const backend = flags.backend ?? exp.backend;
+      // With workers, they start now: their start-up overlaps the checks below.
+      const pool = jobs > 1 && mine.length > 1 ? await startWorkers(backend, jobs, threads, mine) : undefined;
       let result;
       try {
-        result = await runSweep(plan, {
-          backend: flags.backend ?? exp.backend,
-          jobs,
-          threads,
-          retries,
-          failFast: !!flags.failFast,
-          shard,
-          select: selected,
-          force: !!flags.force,
-          sink: progress.sink,
-          onRecords: (records) => report.write(records).paths,
-        });
+        // Read and check every dataset before any training (bad data files exit 2 naming the file and place).
+        const { checkRunData } = await import('./data/check');
+        const { datasetFor } = await import('./data/cache');
+        checkRunData(plan.runs, datasetFor);
+        // Memory (model, batch, optimizer state vs backend and machine) and disk space, before any training.
+        (await import('./config/resources')).checkResources(mine, datasetFor, { backend, jobs });
+        const { checkOutputSpace, pendingOutputShapes } = await import('./store/output-check');
+        checkOutputSpace(plan.output, pendingOutputShapes(plan.output, mine, datasetFor, !!flags.force), plan.runs.length, { flag: !!flags.output, config: configPath });
+        const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
+        const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath, process.argv, process.env, exp.overrides ?? []) });
+        try {
+          result = await runSweep(plan, {
+            backend,
+            jobs,
+            threads,
+            retries,
+            failFast: !!flags.failFast,
+            shard,
+            select: selected,
+            force: !!flags.force,
+            sink: progress.sink,
+            onRecords: (records) => report.write(records).paths,
+            pool,
+          });
+        } finally {
+          progress.close();
+        }
+        if (!flags.json && !flags.quiet) process.stdout.write(formatReport(report.build(result.records)));
       } finally {
-        progress.close();
+        pool?.close();
       }
-      if (!flags.json && !flags.quiet) process.stdout.write(formatReport(report.build(result.records)));
       if (result.interrupted) {
         process.stderr.write('interrupted: complete runs are kept; run the same command again to finish the sweep\n');
         process.exitCode = EXIT.interrupted;

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import {
   cohenDz, confidenceInterval, detectableNoncentrality, erfc, holmAdjust, mean, median, midranks, minimumDetectableDifference,
-  judgeClaim, nonInferiorityP, noncentralTCdf, normalCdf, pairedPower, pairedTPower, pairedTTest, rankValues, regularizedIncompleteBeta, seedsNeeded,
+  judgeClaim, nonInferiorityP, noncentralTCdf, noncentralTCdfIntegral, normalCdf, pairedPower, pairedTPower, pairedTTest, rankValues, regularizedIncompleteBeta, seedsNeeded,
   standardError, std, studentTCdf, studentTQuantile, variance, wilcoxonSignedRank,
 } from '../src/report/stats';
 
@@ -140,6 +142,15 @@ test('noncentral t CDF matches mpmath integration and scipy (Boost) — small df
     [-2.0, 7, 1.5, 0.0010389605231955418, 0.0010389605231954447],
     [60.0, 1, 60.0, 0.31737771261906444, 0.3173777126190658],
     [1.96, 1000, 2.8, 0.20054274129423172, 0.20054274129423164],
+    // |δ| > SERIES_MAX_DELTA: integrated rather than summed
+    [60.0, 2, 30.0, 0.7786926238183296, 0.7786926238183299],
+    [60.0, 1, 45.0, 0.4533174311011847, 0.4533174311011853],
+    [12.7, 1, 100.0, 4.169698892112658e-15, 4.169698892112651e-15],
+    [127.0, 1, 1000.0, 3.4410671368935307e-15, 3.4410671368933772e-15],
+    [30.0, 5, 45.0, 0.04737185488456422, 0.047371854884564114],
+    [60.0, 29, 50.0, 0.8865560545664722, 0.8865560545664719],
+    [-3.0, 4, -80.0, 1.0, 1.0],
+    [45.0, 3, 1000000.0, 0.0, 0.0],
   ];
   for (const [t, df, nc, mpv, sp] of ref) {
     const v = noncentralTCdf(t, df, nc);
@@ -152,6 +163,33 @@ test('noncentral t CDF matches mpmath integration and scipy (Boost) — small df
   assert.equal(noncentralTCdf(Infinity, 3, 2), 1);
   assert.equal(noncentralTCdf(-Infinity, 3, 2), 0);
   close(noncentralTCdf(2.3, Infinity, 1.1), normalCdf(1.2), 1e-15);
+});
+
+test('the integral and the series agree where both apply (|δ| ≤ 40), across df, signs and tails', () => {
+  for (const df of [1, 2, 5, 29, 1000]) {
+    for (const delta of [-38, -5, 0.5, 10, 38]) {
+      for (const t of [-60, -2, 0, 1.96, 12.7, 60]) {
+        close(noncentralTCdfIntegral(t, df, delta), noncentralTCdf(t, df, delta), 1e-12, `F(${t}; ${df}, ${delta})`);
+      }
+    }
+  }
+});
+
+// Two accuracy differences equal up to rounding (10/359 computed from two different pairs of counts: 300/359 − 290/359
+// and 302/359 − 292/359 differ in the last bit) have a standard deviation of ~1e-16 and d_z ~ 3e14: the series would
+// need ~1e14 terms, and the report hung on them.
+test('power, MDD and seeds needed of paired differences equal up to rounding: computed, not hung', () => {
+  const differences = [300 / 359 - 290 / 359, 302 / 359 - 292 / 359];
+  const dz = cohenDz(differences)!;
+  assert.ok(Number.isFinite(dz) && Math.abs(dz) > 1e12, `d_z ${dz}`);
+  // In a child process with a time limit: a loop that does not end cannot be interrupted inside this one.
+  const script = `const s = require(${JSON.stringify(join(__dirname, '..', 'src', 'report', 'stats.js'))});
+    const d = ${JSON.stringify(differences)};
+    const p = s.pairedPower(d, { alpha: 0.05 / 6 });
+    console.log(JSON.stringify([s.pairedTPower(2, s.cohenDz(d), { alpha: 0.0125 }), s.seedsNeeded(s.cohenDz(d), { alpha: 0.05 / 6 }), p && p.seedsForObserved]));`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  assert.equal(r.signal, null, 'the power computation did not end within 20 s');
+  assert.deepEqual(JSON.parse(r.stdout), [1, 2, 2]);
 });
 
 test('paired t-test power (two-sided both tails; one-sided) matches mpmath, scipy and statsmodels TTestPower', () => {

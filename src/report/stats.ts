@@ -221,6 +221,9 @@ export function normalCdf(z: number): number {
  *
  * summed from j = ⌊λ⌋ forwards and backwards until the weights fall below 1e-18 (absolute error ~1e-14 where
  * F is not tiny); for t < 0, F(t; df, δ) = 1 − F(−t; df, −δ).
+ *
+ * The series needs ~√λ terms, so for |δ| > SERIES_MAX_DELTA (as when the paired differences of a claim are equal
+ * up to rounding, and d_z is ~1e14) F is integrated instead: F(t) = ∫₀^∞ Φ(t·s − δ) f_S(s) ds, S = √(χ²_df/df).
  */
 export function noncentralTCdf(t: number, df: number, delta: number): number {
   if (Number.isNaN(t) || !(df > 0) || !Number.isFinite(delta)) return NaN;
@@ -228,8 +231,68 @@ export function noncentralTCdf(t: number, df: number, delta: number): number {
   if (t === Infinity) return 1;
   if (t === -Infinity) return 0;
   if (df === Infinity) return normalCdf(t - delta);
+  if (Math.abs(delta) > SERIES_MAX_DELTA) return Math.min(1, Math.max(0, noncentralTCdfIntegral(t, df, delta)));
   const f = t >= 0 ? noncentralTCdfNonNegative(t, df, delta) : 1 - noncentralTCdfNonNegative(-t, df, -delta);
   return Math.min(1, Math.max(0, f));
+}
+
+/** Above this |δ| the noncentral t CDF is integrated rather than summed (λ = δ²/2 = 800: ~300 series terms). */
+export const SERIES_MAX_DELTA = 40;
+
+/**
+ * F(t; df, δ) = ∫₀^∞ Φ(t·s − δ) f_S(s) ds with f_S the density of S = √(χ²_df/df), by adaptive Gauss–Kronrod
+ * (7/15 points). The panels start at the places where the integrand changes: around the density's mode (its sd is
+ * about 1/√(2df)) and around s = δ/t, where Φ(t·s − δ) steps between 0 and 1 over a width of 1/|t|. The upper limit
+ * is where the density has fallen below e^-700 (Wilson–Hilferty's normal approximation of (χ²/df)^⅓, 40 sd).
+ */
+export function noncentralTCdfIntegral(t: number, df: number, delta: number): number {
+  const logNorm = Math.LN2 + (df / 2) * Math.log(df / 2) - logGamma(df / 2);
+  const density = (s: number) => Math.exp(logNorm + (df === 1 ? 0 : (df - 1) * Math.log(s)) - (df * s * s) / 2);
+  const f = (s: number) => normalCdf(t * s - delta) * density(s);
+  const upper = Math.pow(1 + 40 * Math.sqrt(2 / (9 * df)), 1.5);
+  const mode = Math.sqrt(Math.max(0, (df - 1) / df));
+  const spread = Math.min(1, 1 / Math.sqrt(2 * df));
+  const cuts = [0, upper];
+  for (const k of [-10, -3, -1, 0, 1, 3, 10]) {
+    cuts.push(mode + k * spread);
+    if (t !== 0) cuts.push(delta / t + k / Math.abs(t));
+  }
+  const points = [...new Set(cuts.filter((x) => x >= 0 && x <= upper))].sort((a, b) => a - b);
+  // Divided by the density's own integral over the same panels: the normalising constant's rounding (a difference
+  // of two numbers of size df·log df) cancels.
+  let sum = 0;
+  let mass = 0;
+  for (let i = 1; i < points.length; i++) {
+    sum += adaptiveKronrod(f, points[i - 1], points[i], 0);
+    mass += adaptiveKronrod(density, points[i - 1], points[i], 0);
+  }
+  return sum / mass;
+}
+
+// Gauss–Kronrod 15-point nodes (xgk) and weights (wgk), and the embedded 7-point Gauss weights (wg, at xgk[1,3,5,7]).
+const XGK = [0.991455371120812639206854697526329, 0.949107912342758524526189684047851, 0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+  0.586087235467691130294144845693013, 0.405845151377397166906606412076961, 0.207784955007898467600689403773245, 0];
+const WGK = [0.02293532201052922496373200805897, 0.063092092629978553290700663189204, 0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+  0.16900472663926790282658342659855, 0.190350578064785409913256402421014, 0.204432940075298892414161999234649, 0.209482141084727828012999174891714];
+const WG = [0.129484966168869693270611432679082, 0.27970539148927666790146777142378, 0.381830050505118944950369775488975, 0.417959183673469387755102040816327];
+
+/** ∫ f over [a, b], halving an interval until Kronrod and Gauss agree to 1e-17 absolute or 1e-14 relative (depth ≤ 30). */
+function adaptiveKronrod(f: (x: number) => number, a: number, b: number, depth: number): number {
+  const centre = (a + b) / 2;
+  const half = (b - a) / 2;
+  const fc = f(centre);
+  let kronrod = fc * WGK[7];
+  let gauss = fc * WG[3];
+  for (let j = 0; j < 7; j++) {
+    const x = half * XGK[j];
+    const pair = f(centre - x) + f(centre + x);
+    kronrod += WGK[j] * pair;
+    if (j % 2 === 1) gauss += WG[(j - 1) / 2] * pair;
+  }
+  kronrod *= half;
+  gauss *= half;
+  if (Math.abs(kronrod - gauss) <= Math.max(1e-17, 1e-14 * Math.abs(kronrod)) || depth >= 30) return kronrod;
+  return adaptiveKronrod(f, a, centre, depth + 1) + adaptiveKronrod(f, centre, b, depth + 1);
 }
 
 function noncentralTCdfNonNegative(t: number, df: number, delta: number): number {

@@ -11,9 +11,7 @@
  * - A worker that dies during a run gets a `failed` record for that run (written here) and is replaced.
  * - Tables cover every complete record of the plan in the output directory, including other shards' runs.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import type { EventSink } from '../core/events';
 import type { BackendName } from '../core/experiment';
 import { recordFormat, type RunEnvironment, type RunRecord } from '../core/record';
@@ -23,8 +21,11 @@ import { acquireSweepLock, withTablesLock, type HeldLock } from '../store/lock';
 import { sweepStoppedError } from '../store/output-check';
 import { inspectRunDir, readRunRecord, runDir, writeRunRecord } from '../store/records';
 import { StorageError } from '../util/fs';
+import { distinctDatasets, setThreadEnv, threadsPerWorker, WorkerPool, type PooledWorker } from './pool';
 import { selectShard, shardLabel, WHOLE, type Shard } from './shard';
-import type { FromWorker, ToWorker } from './worker';
+import type { ToWorker } from './worker-protocol';
+
+export { threadsPerWorker } from './pool';
 
 export interface SweepOptions {
   backend: BackendName;
@@ -43,6 +44,8 @@ export interface SweepOptions {
   sink: EventSink;
   /** Called with every record of the plan that is complete so far (tables); returns the files written. */
   onRecords(records: RunRecord[]): string[];
+  /** Workers started ahead (by `mixbench run`, while it checks data and resources); the sweep forks its own otherwise. */
+  pool?: WorkerPool;
 }
 
 export interface SweepResult {
@@ -57,12 +60,6 @@ export interface SweepResult {
   failedFast?: string;
   /** Runs of this shard without a final record when the sweep stopped. */
   incomplete: number;
-}
-
-/** Threads per worker so that jobs × threads ≤ cores, unless `requested`. */
-export function threadsPerWorker(jobs: number, cores: number, requested?: number): number {
-  if (requested !== undefined) return requested;
-  return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
 }
 
 interface Task {
@@ -288,27 +285,19 @@ async function runInProcess(plan: Plan, sched: Scheduler, opts: SweepOptions): P
   }
 }
 
-/** Environment that sizes the native thread pools of a tfjs-node backend (libtensorflow reads it when it starts). */
-function setThreadEnv(env: NodeJS.ProcessEnv, threads: number): NodeJS.ProcessEnv {
-  env.TF_NUM_INTRAOP_THREADS = String(threads);
-  env.TF_NUM_INTEROP_THREADS = '1';
-  env.OMP_NUM_THREADS = String(threads);
-  return env;
-}
-
 interface WorkerSlot {
+  worker: PooledWorker;
   slot: number;
-  proc: ChildProcess;
   ready: boolean;
   task: Task | undefined;
   taskStarted: number;
   environment: RunEnvironment | undefined;
-  stderr: string;
 }
 
 async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: SweepOptions): Promise<void> {
   const cores = cpus().length;
   const threads = threadsPerWorker(jobs, cores, opts.threads);
+  const pool = opts.pool ?? new WorkerPool(opts.backend, threads, distinctDatasets(sched.queue.map((t) => t.spec)), 0);
   const total = sched.total;
   const live = new Set<WorkerSlot>();
   let announced = false;
@@ -317,7 +306,7 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
 
   await new Promise<void>((resolve) => {
     sched.onStop = (hard) => {
-      for (const w of live) w.proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
+      for (const w of live) w.worker.proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
     };
 
     const feed = (w: WorkerSlot): void => {
@@ -327,7 +316,7 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
       const msg: ToWorker = task
         ? { type: 'run', spec: task.spec, output: plan.output, index: task.index, total, attempt: task.attempt }
         : { type: 'exit' };
-      w.proc.send(msg);
+      w.worker.proc.send(msg);
     };
 
     // The failed record of a run whose worker died; undefined when the disk refuses it too (the sweep then stops).
@@ -342,19 +331,10 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
     };
 
     const spawn = (slot: number): void => {
-      const env = setThreadEnv({ ...process.env, MIXBENCH_WORKER_BACKEND: opts.backend, MIXBENCH_WORKER_ID: String(slot) }, threads);
-      const proc = fork(join(__dirname, 'worker.js'), [], { env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-      const w: WorkerSlot = { slot, proc, ready: false, task: undefined, taskStarted: 0, environment: undefined, stderr: '' };
+      const worker = pool.take(slot);
+      const w: WorkerSlot = { worker, slot, ready: false, task: undefined, taskStarted: 0, environment: undefined };
       live.add(w);
-      // A message to a worker that is already exiting fails with ERR_IPC_CHANNEL_CLOSED; its 'exit' handles the rest.
-      proc.on('error', (err) => {
-        w.stderr = `${w.stderr}\n${err.message}`.slice(-4000);
-      });
-      proc.stderr?.on('data', (d: Buffer) => {
-        // tfjs prints banners to stderr; keep the tail for error reports only.
-        w.stderr = (w.stderr + d.toString()).slice(-4000);
-      });
-      proc.on('message', (msg: FromWorker) => {
+      worker.listen((msg) => {
         switch (msg.type) {
           case 'ready':
             w.ready = true;
@@ -372,17 +352,13 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
           case 'finished': {
             const task = w.task;
             if (!task || task.spec.id !== msg.id) break;
-            const rec = readRunRecord(plan.output, task.spec) ?? recordFailure(task, w, `the worker finished ${msg.id} but its record is missing or unreadable`);
             w.task = undefined;
             // An ok run changes nothing the queue depends on (retries, --fail-fast): the worker gets its next run
-            // before the parent rewrites the tables, instead of idling while it does.
-            if (rec?.status === 'ok') {
-              feed(w);
-              sched.finished(task, rec, w.slot);
-            } else {
-              if (rec) sched.finished(task, rec, w.slot);
-              feed(w);
-            }
+            // before the parent reads the record and rewrites the tables, instead of idling while it does.
+            if (msg.status === 'ok') feed(w);
+            const rec = readRunRecord(plan.output, task.spec) ?? recordFailure(task, w, `the worker finished ${msg.id} but its record is missing or unreadable`);
+            if (rec) sched.finished(task, rec, w.slot);
+            if (msg.status !== 'ok') feed(w);
             break;
           }
           case 'storage':
@@ -394,21 +370,20 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
             sched.onStop(false);
             break;
         }
-      });
-      proc.on('exit', (code, signal) => {
+      }, (code, signal) => {
         live.delete(w);
         const task = w.task;
         w.task = undefined;
         if (task && !sched.stopping && !fatal) {
-          const tail = w.stderr.trim().split('\n').filter((l) => l.trim() && !/TensorFlow\.js|tfjs-node|={5,}/.test(l)).slice(-3).join(' | ');
+          const tail = worker.stderr().trim().split('\n').filter((l) => l.trim() && !/TensorFlow\.js|tfjs-node|={5,}/.test(l)).slice(-3).join(' | ');
           const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          const rec = recordFailure(task, w, `worker ${w.slot} (pid ${proc.pid}) ${how} during this run${tail ? `: ${tail}` : ''}`);
+          const rec = recordFailure(task, w, `worker ${w.slot} (pid ${worker.proc.pid}) ${how} during this run${tail ? `: ${tail}` : ''}`);
           if (rec) {
             opts.sink({ type: 'notice', message: `worker ${w.slot} ${how} during ${task.spec.id}; recorded as failed${sched.hasWork() ? ', starting a new worker' : ''}` });
             sched.finished(task, rec, w.slot);
           }
         } else if (!w.ready && !sched.stopping && !fatal) {
-          fatal = new Error(`worker ${w.slot} exited before loading its backend (${signal ?? `code ${code}`}): ${w.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+          fatal = new Error(`worker ${w.slot} exited before loading its backend (${signal ?? `code ${code}`}): ${worker.stderr().trim().split('\n').slice(-3).join(' | ')}`);
           sched.stopping = true;
           sched.onStop(false);
         }
@@ -418,6 +393,7 @@ async function runInWorkers(plan: Plan, sched: Scheduler, jobs: number, opts: Sw
     };
 
     for (let k = 0; k < jobs; k++) spawn(k + 1);
+    pool.close(); // workers started ahead beyond what the remaining runs need
   });
   if (fatal) throw fatal;
 }

@@ -3,33 +3,23 @@
  * events over IPC. A run interrupted by SIGTERM/SIGINT leaves no `done` marker, so the next sweep redoes it. When the
  * parent goes away (killed with -9, say) the IPC channel closes and the worker exits at once, leaving its run incomplete.
  */
-import type { RunSpec } from '../core/run';
 import { BackendNameSchema, type BackendName } from '../core/experiment';
-import type { SweepEvent } from '../core/events';
-import type { RunEnvironment } from '../core/record';
 import { StorageError } from '../util/fs';
-
-export type ToWorker = { type: 'run'; spec: RunSpec; output: string; index: number; total: number; attempt: number } | { type: 'exit' };
-export type FromWorker =
-  | { type: 'ready'; summary: string; environment: RunEnvironment; threads: number | null }
-  | { type: 'event'; event: SweepEvent }
-  | { type: 'finished'; id: string; status: string }
-  | { type: 'fatal'; message: string; exitCode: number }
-  | { type: 'storage'; message: string; path: string; code: string };
+import { WORKER_BACKEND, WORKER_DATASETS, WORKER_ID, type DatasetKey, type FromWorker, type ToWorker } from './worker-protocol';
 
 function send(msg: FromWorker): void {
   if (process.connected) process.send?.(msg);
 }
 
 async function main(): Promise<void> {
-  // Set by the sweep that forks this worker (src/run/sweep.ts), from the resolved backend.
-  const parsedBackend = BackendNameSchema.safeParse(process.env.MIXBENCH_WORKER_BACKEND);
+  // Set by the sweep that forks this worker (src/run/pool.ts), from the resolved backend.
+  const parsedBackend = BackendNameSchema.safeParse(process.env[WORKER_BACKEND]);
   if (!parsedBackend.success) {
-    send({ type: 'fatal', message: `worker started without a valid MIXBENCH_WORKER_BACKEND (got ${JSON.stringify(process.env.MIXBENCH_WORKER_BACKEND ?? null)})`, exitCode: 2 });
+    send({ type: 'fatal', message: `worker started without a valid ${WORKER_BACKEND} (got ${JSON.stringify(process.env[WORKER_BACKEND] ?? null)})`, exitCode: 2 });
     process.exit(2);
   }
   const backendName: BackendName = parsedBackend.data;
-  const workerId = Number(process.env.MIXBENCH_WORKER_ID);
+  const workerId = Number(process.env[WORKER_ID]);
   let stopping = false;
   let busy = false;
   const stop = () => {
@@ -52,6 +42,17 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   configureOps(backend.name);
+  // The sweep's datasets, loaded while the parent is still checking them: the first run then starts training at once.
+  // A dataset that fails to load here fails its run later, with the run's own error.
+  const { datasetFor } = await import('../data/cache');
+  for (const key of JSON.parse(process.env[WORKER_DATASETS] ?? '[]') as DatasetKey[]) {
+    if (stopping) break;
+    try {
+      datasetFor(key);
+    } catch {
+      break;
+    }
+  }
   if (stopping) process.exit(130);
   send({ type: 'ready', summary: backend.summary, environment: environment(backend), threads: backend.threads });
   process.on('message', async (msg: ToWorker) => {

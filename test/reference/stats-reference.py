@@ -28,7 +28,8 @@ def nct_cdf_mp(t, df, nc):
         return mp.ncdf(t * mp.sqrt(u / df) - nc) * mp.exp(logc + (df / 2 - 1) * mp.log(u) - u / 2)
 
     w = 20 * mp.sqrt(2 * df)
-    pts = sorted(set([mp.mpf(0), max(mp.mpf(0), df - w), df, df + w, mp.inf]))
+    step = [df * (nc / t) ** 2] if t != 0 and nc / t > 0 else []  # where the normal CDF steps from 0 to 1
+    pts = sorted(set([mp.mpf(0), max(mp.mpf(0), df - w), df, df + w, *step, mp.inf]))
     return mp.quad(f, pts)
 
 
@@ -75,6 +76,9 @@ NCT = [
     (2.0, 4, 1.0), (-1.5, 2, 0.5), (0.5, 3, 2.0), (1.0, 10, -2.0), (3.0, 29, 3.0), (4.302652729749462, 2, 6.0),
     (12.706204736174694, 1, 16.0), (2.5, 100, 2.8), (0.5, 3, 10.0), (8.0, 5, 30.0), (-2.0, 7, 1.5), (60.0, 1, 60.0),
     (1.96, 1000, 2.8),
+    # |δ| > 40: integrated, not summed (paired differences equal up to rounding give d_z ~ 1e14)
+    (60.0, 2, 30.0), (60.0, 1, 45.0), (12.7, 1, 100.0), (127.0, 1, 1000.0), (30.0, 5, 45.0), (60.0, 29, 50.0),
+    (-3.0, 4, -80.0), (45.0, 3, 1e6),
 ]
 for t, df, nc in NCT:
     print(f"[{t!r}, {df!r}, {nc!r}, {show(nct_cdf_mp(t, df, nc))}, {show(stats.nct.cdf(t, df, nc))}],")
