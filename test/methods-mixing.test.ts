@@ -340,6 +340,10 @@ test('timm-mixup needs an even batch and one active op; config errors name the f
   };
   assert.match(message(`${base}  - timm-mixup: {mixupAlpha: 0}\n`), /one of mixupAlpha > 0, cutmixAlpha > 0 or cutmixMinmax/);
   assert.equal(message(`${base}  - timm-mixup: {mixupAlpha: 0, prob: 0}\n`), '');
+  // Modes elem and pair draw λ per row before the prob roll: with nothing active that draw would be Beta(0).
+  for (const mode of ['elem', 'pair']) {
+    assert.match(message(`${base}  - timm-mixup: {mixupAlpha: 0, prob: 0, mode: ${mode}}\n`), /one of mixupAlpha > 0, cutmixAlpha > 0 or cutmixMinmax must be set \(timm asserts it\)$/m);
+  }
   assert.match(message(`${base}  - {method: timm-mixup, label-smoothing: {}}\n`), /cannot combine timm-mixup with label-smoothing: both are target methods/);
   assert.match(message('name: t\ndatasets: [spam-subjects]\nmethods: [fmix]\n'), /fmix cannot act on text data.*use mixup \(on text wordMixup/);
 });

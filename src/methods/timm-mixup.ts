@@ -65,10 +65,11 @@ export default defineMethod({
     labelSmoothing: z.number().min(0).max(1).default(0.1).describe('ε of the smoothed one-hot targets (1−ε)·onehot + ε/K, mixed afterwards'),
   }),
   limit: { options: { prob: 0 }, equals: 'label-smoothing', why: 'prob = 0 mixes nothing; the targets are smoothed with ε = 0.1, the label-smoothing default' },
-  checkModel({ mixupAlpha, cutmixAlpha, cutmixMinmax, prob }) {
+  checkModel({ mixupAlpha, cutmixAlpha, cutmixMinmax, prob, mode }) {
     if (cutmixMinmax && !(cutmixMinmax[0] < cutmixMinmax[1])) return `cutmixMinmax [${cutmixMinmax.join(', ')}] needs min < max`;
-    if (prob > 0 && !(mixupAlpha > 0) && !(cutmixAlpha > 0) && !cutmixMinmax) {
-      return 'one of mixupAlpha > 0, cutmixAlpha > 0 or cutmixMinmax must be set (timm asserts it), or prob: 0';
+    // Modes elem and pair draw λ for every row before the prob roll (timm asserts there even with prob 0); batch rolls first.
+    if ((prob > 0 || mode !== 'batch') && !(mixupAlpha > 0) && !(cutmixAlpha > 0) && !cutmixMinmax) {
+      return `one of mixupAlpha > 0, cutmixAlpha > 0 or cutmixMinmax must be set (timm asserts it)${mode === 'batch' ? ', or prob: 0' : ''}`;
     }
     return undefined;
   },
