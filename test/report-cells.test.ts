@@ -61,7 +61,7 @@ test('limited-data runs merged from two shards: one cell per dataset label in su
       environment: { node: 'v20', tfjs: '4.22.0', backend: 'cpu', backendPackage: '@tensorflow/tfjs-backend-cpu', threads: 1, device: null, platform: 'linux-x64', cpu: 'test', cores: 2, gitCommit: null, mixbench: '0.1.0' },
       error: null, wallSeconds: 2, finishedAt: '2026-01-01T00:00:00.000Z', attempt: 1,
       noise: { type: 'none', rate: 0, labelFraction: 0, inputFraction: 0, corrupted: 0 }, memorisation: null, oversmoothing: null,
-      orbit: writeOrbitLogits(runDir(output, spec.id), orbitOf(limited ? 2 : 5), 'c4', 10),
+      orbit: writeOrbitLogits(runDir(output, spec.id), orbitOf(limited ? 2 : 5), 'c4', 10, output),
     };
     writeRunRecord(output, record);
   });

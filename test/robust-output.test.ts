@@ -14,6 +14,9 @@ import { checkOutputDir, checkOutputSpace, freeBytes, runOutputBytes, tablesByte
 import { acquireSweepLock, sweepLockPath } from '../src/store/lock';
 import { inspectRunDir } from '../src/store/records';
 import { ensureDir, StorageError, writeFileAtomic, writeFilesAtomic } from '../src/util/fs';
+import { resolveReport } from '../src/config/resolve';
+import { ReportWriter } from '../src/report/write';
+import { fakeRecord } from './report-fixtures';
 import { CLI, tempDir } from './helpers';
 import { parseCsv, runCli, startCli, TINY_MODEL, writeConfig } from './sweep-util';
 
@@ -311,4 +314,17 @@ test('mid-sweep: the output directory deleted → exit 2 "vanished", not recreat
   const state = inspect(m.dir);
   assert.ok(state.complete.length >= 1);
   assert.ok(tableIds(m.dir).every((id) => state.complete.includes(id)));
+});
+
+// The race the mid-sweep test above hit now and then: the directory moved away after the tables lock checked it and
+// before the report's files were staged. The report's writes are rooted at the output directory, so they refuse too.
+test('the report of a sweep whose output directory vanished while it was built: StorageError, directory not recreated', () => {
+  const out = join(root, 'report-vanishing');
+  ensureDir(out);
+  const writer = new ReportWriter(out, resolveReport(), { saveSettings: true });
+  const records = [1, 2].map((seed) => fakeRecord({ method: 'baseline', seed, curve: [0.5, 0.6] }));
+  writer.write(records);
+  renameSync(out, `${out}.moved`);
+  assert.throws(() => writer.write(records.slice(0, 1)), (err: unknown) => err instanceof StorageError && err.code === 'vanished');
+  assert.ok(!existsSync(out), 'the vanished directory was not recreated');
 });

@@ -9,7 +9,7 @@ import type { RunRecord } from '../core/record';
 import { readOrbitLogits } from '../store/orbit';
 import { runDir } from '../store/records';
 import { REPORT_SETTINGS_FILE, saveReportSettings } from '../store/settings';
-import { writeFilesAtomic } from '../util/fs';
+import { ensureDir, writeFilesAtomic } from '../util/fs';
 import type { OrbitReader } from './ensembles';
 import { ReportCache } from './memo';
 import { runOverrides, type SweepInfo } from './page';
@@ -127,8 +127,9 @@ export class ReportWriter {
       }
       paths.push(path);
     }
-    // All staged before any is replaced: a full disk mid-write leaves the old set of tables, never a mix.
-    writeFilesAtomic(changed);
+    // All staged before any is replaced: a full disk mid-write leaves the old set of tables, never a mix. Under the
+    // output directory as root: one that vanished while the report was being built is reported, not recreated.
+    writeFilesAtomic(changed, this.output);
     if (settingsChanged) saveReportSettings(this.output, this.settings);
     for (const [path, text] of settingsChanged ? [...changed, settingsChanged] : changed) {
       const st = statSync(path);
@@ -152,5 +153,6 @@ export class ReportWriter {
 
 /** Write every table and plot of `records` into `output` once (`mixbench report`). */
 export function writeReport(output: string, records: RunRecord[], settings: ReportSettings, options: ReportWriterOptions = {}): ReportOutput {
+  ensureDir(output); // `mixbench report -o DIR` may name a new directory
   return new ReportWriter(output, settings, options).write(records);
 }

@@ -70,7 +70,7 @@ export async function executeRun(spec: RunSpec, output: string, backend: Backend
       oversmoothing: out.oversmoothing ?? null,
       noise: realised,
       memorisation: memorisationSection(probe, out.curve),
-      orbit: out.orbit ? writeOrbitLogits(runDir(output, spec.id), { orbit: out.orbit, labels: ds.test.y }, spec.member?.measure ?? 'none', ds.numClasses) : null,
+      orbit: out.orbit ? writeOrbitLogits(runDir(output, spec.id), { orbit: out.orbit, labels: ds.test.y }, spec.member?.measure ?? 'none', ds.numClasses, output) : null,
       error: null,
       wallSeconds: (Date.now() - started) / 1000,
       finishedAt: new Date().toISOString(),

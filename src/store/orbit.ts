@@ -12,15 +12,18 @@ export interface OrbitData {
   labels: Int32Array;
 }
 
-/** Write a member's orbit logits into its run directory (before the record's `done` marker) and describe them. */
-export function writeOrbitLogits(dir: string, data: OrbitData, group: string, classes: number): OrbitInfo {
+/**
+ * Write a member's orbit logits into its run directory (before the record's `done` marker) and describe them.
+ * `root`: the sweep's output directory, which must still exist (a vanished one is reported, not recreated).
+ */
+export function writeOrbitLogits(dir: string, data: OrbitData, group: string, classes: number, root: string): OrbitInfo {
   const per = data.orbit[0].length;
   const examples = data.labels.length;
   const bytes = new Uint8Array(data.orbit.length * per * 4 + examples * 4);
   const logits = new Float32Array(bytes.buffer, 0, data.orbit.length * per);
   data.orbit.forEach((o, g) => logits.set(o, g * per));
   new Int32Array(bytes.buffer, data.orbit.length * per * 4, examples).set(data.labels);
-  writeFileAtomic(join(dir, ORBIT_FILE), bytes);
+  writeFileAtomic(join(dir, ORBIT_FILE), bytes, root);
   return { file: ORBIT_FILE, group, elements: data.orbit.length, examples, classes };
 }
 

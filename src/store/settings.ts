@@ -30,6 +30,6 @@ export function readSavedReportSettings(dir: string): ReportSettings | undefined
 
 export function saveReportSettings(dir: string, settings: ReportSettings): string {
   const path = join(dir, REPORT_SETTINGS_FILE);
-  writeFileAtomic(path, `${JSON.stringify(settings, null, 1)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(settings, null, 1)}\n`, dir);
   return path;
 }
