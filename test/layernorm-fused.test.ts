@@ -1,14 +1,14 @@
 /**
- * The fused wasm layer-norm kernels (src/model/ops.ts) against the chain of tfjs kernels they replace
- * (`layerNormChain`): forward values and the three gradients equal bit for bit, over the model's shapes and inputs
- * that stress float32 (large offsets, constant rows, tiny and overflowing variance). The first test pins the two
+ * The fused wasm layer-norm kernels (src/model/ops.ts; layerNorm takes them for small x) against the chain of tfjs
+ * kernels they replace (`layerNormChain`): forward values and the three gradients equal bit for bit, over the
+ * model's shapes and inputs that stress float32 (large offsets, constant rows, tiny and overflowing variance). The first test pins the two
  * tfjs-backend-wasm semantics the kernels reproduce (Mean = in-order float32 sum ÷ n, Rsqrt = 1/sqrtf), so a tfjs
  * upgrade that changes them fails there with a clear message. wasm backend.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/tf';
-import { layerNorm, layerNormChain } from '../src/model/ops';
+import { layerNorm, layerNormChain, layerNormFused } from '../src/model/ops';
 import { useBackend } from './helpers';
 import { Rng } from '../src/util/rng';
 
@@ -97,7 +97,7 @@ function run(f: typeof layerNorm, x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D
   });
 }
 
-test('fused layerNorm on wasm equals the kernel chain bit for bit: y, dx, dg, db (shapes × stressing inputs)', () => {
+test('fused layer norm on wasm equals the kernel chain bit for bit: y, dx, dg, db (shapes × stressing inputs)', () => {
   const rng = new Rng(12);
   let compared = 0;
   for (const [rows, d] of SHAPES) {
@@ -107,7 +107,7 @@ test('fused layerNorm on wasm equals the kernel chain bit for bit: y, dx, dg, db
       const g = tf.tensor1d(Float32Array.from({ length: d }, (_, j) => (j % 11 === 0 ? 0 : 1 + rng.normal() * 0.5)));
       const b = tf.tensor1d(normal(rng, d, 0.1));
       const dy = tf.tensor2d(normal(rng, rows * d, rows % 2 === 0 ? 1 : 1e3), [rows, d]);
-      const fused = run(layerNorm, x, g, b, dy);
+      const fused = run(layerNormFused, x, g, b, dy);
       const chain = run(layerNormChain, x, g, b, dy);
       for (const key of ['y', 'dx', 'dg', 'db'] as const) {
         const i = firstDifference(fused[key], chain[key]);
@@ -120,28 +120,29 @@ test('fused layerNorm on wasm equals the kernel chain bit for bit: y, dx, dg, db
   assert.equal(compared, SHAPES.length * Object.keys(INPUTS).length);
 });
 
-test('on wasm, layerNorm runs the two fused kernels (not the chain), and leaks no tensors', async () => {
+test('on wasm, layerNorm runs the two fused kernels for small x and the chain for large x, and leaks no tensors', async () => {
   const rng = new Rng(13);
-  const x = tf.tensor2d(normal(rng, 64 * 16), [64, 16]);
-  const g = tf.tensor1d(normal(rng, 16, 0.5, 1));
-  const b = tf.tensor1d(normal(rng, 16));
-  const dy = tf.tensor2d(normal(rng, 64 * 16), [64, 16]);
-  const kernelCalls = async (f: typeof layerNorm): Promise<string[]> => {
-    const info = await tf.profile(() => {
-      const grads = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => f(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D))([x, g, b], dy);
-      return grads;
-    });
+  const g = tf.tensor1d(normal(rng, 64, 0.5, 1));
+  const b = tf.tensor1d(normal(rng, 64));
+  const kernelCalls = async (f: typeof layerNorm, x: tf.Tensor2D, dy: tf.Tensor2D): Promise<string[]> => {
+    const info = await tf.profile(() => tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => f(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D))([x, g, b], dy));
     // Registered kernels only (tf.profile also lists the custom gradient's own 'forward' entry), saved-tensor clones aside.
     return info.kernels.map((k) => k.name).filter((n) => n !== 'Identity' && tf.getKernel(n, 'wasm') !== undefined);
   };
-  const fused = await kernelCalls(layerNorm);
-  const chain = await kernelCalls(layerNormChain);
-  assert.deepEqual(fused, ['MixbenchLayerNorm', 'MixbenchLayerNormGrad'], `fused path ran ${fused.join(', ')}`);
-  assert.ok(chain.includes('Rsqrt') && chain.length >= 20, `the chain runs the tfjs kernels: ${chain.join(', ')}`);
-  const n0 = tf.memory().numTensors;
-  tf.tidy(() => {
-    tf.grads((xi: tf.Tensor) => layerNorm(xi as tf.Tensor2D, g, b))([x], dy);
-  });
-  assert.equal(tf.memory().numTensors, n0);
-  tf.dispose([x, g, b, dy]);
+  // The pooled head's [batch 64, dim 64] takes the fused kernels; the token rows [64·16, 64] take the chain.
+  for (const [rows, fusedExpected] of [[64, true], [1024, false]] as const) {
+    const x = tf.tensor2d(normal(rng, rows * 64), [rows, 64]);
+    const dy = tf.tensor2d(normal(rng, rows * 64), [rows, 64]);
+    const calls = await kernelCalls(layerNorm, x, dy);
+    if (fusedExpected) assert.deepEqual(calls, ['MixbenchLayerNorm', 'MixbenchLayerNormGrad'], `[${rows}, 64] ran ${calls.join(', ')}`);
+    else assert.ok(calls.includes('Rsqrt') && calls.length >= 20, `[${rows}, 64] ran ${calls.join(', ')}`);
+    assert.deepEqual(await kernelCalls(layerNormFused, x, dy), ['MixbenchLayerNorm', 'MixbenchLayerNormGrad']);
+    const n0 = tf.memory().numTensors;
+    tf.tidy(() => {
+      tf.grads((xi: tf.Tensor) => layerNormFused(xi as tf.Tensor2D, g, b))([x], dy);
+    });
+    assert.equal(tf.memory().numTensors, n0);
+    tf.dispose([x, dy]);
+  }
+  tf.dispose([g, b]);
 });

@@ -81,8 +81,6 @@ interface WasmHeap {
 const FLATTEN = 'MixbenchFlatten';
 const LAYER_NORM = 'MixbenchLayerNorm';
 const LAYER_NORM_GRAD = 'MixbenchLayerNormGrad';
-const GELU = 'MixbenchGelu';
-const GELU_GRAD = 'MixbenchGeluGrad';
 const COLUMN_SUMS = 'MixbenchColumnSums';
 const UNFLATTEN = 'MixbenchUnflatten';
 
@@ -96,7 +94,6 @@ const UNFLATTEN = 'MixbenchUnflatten';
 function registerFlatKernels(): void {
   if (tf.getKernel(FLATTEN, 'wasm')) return;
   registerLayerNormKernels();
-  registerGeluKernels();
   tf.registerKernel({
     kernelName: COLUMN_SUMS,
     backendName: 'wasm',
@@ -160,24 +157,42 @@ function layerNormRows(x: Float32Array, g: Float32Array, b: Float32Array, eps: n
   y: Float32Array, xhat: Float32Array, rstd: Float32Array): void {
   const fround = Math.fround;
   const epsF = fround(eps);
-  for (let r = 0, o = 0; r < rstd.length; r++, o += d) {
-    let sum = 0;
-    for (let j = 0; j < d; j++) sum = fround(sum + x[o + j]);
-    const mean = fround(sum / d);
-    let squares = 0;
-    for (let j = 0; j < d; j++) {
-      const c = fround(x[o + j] - mean);
-      squares = fround(squares + fround(c * c));
+  const rows = rstd.length;
+  const sums = blockSums;
+  const means = blockMeans;
+  for (let r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+    const n = Math.min(ROW_BLOCK, rows - r0);
+    // Each row's sums run in order; a block of rows advances together so the additions of different rows overlap.
+    sums.fill(0);
+    for (let j = 0; j < d; j++) for (let k = 0, i = r0 * d + j; k < n; k++, i += d) sums[k] += x[i];
+    for (let k = 0; k < n; k++) {
+      means[k] = sums[k] / d;
+      sums[k] = 0;
     }
-    const rs = fround(1 / fround(Math.sqrt(fround(fround(squares / d) + epsF))));
-    rstd[r] = rs;
     for (let j = 0; j < d; j++) {
-      const h = fround(fround(x[o + j] - mean) * rs);
-      xhat[o + j] = h;
-      y[o + j] = fround(h * g[j]) + b[j];
+      for (let k = 0, i = r0 * d + j; k < n; k++, i += d) {
+        const c = fround(x[i] - means[k]);
+        sums[k] += fround(c * c);
+      }
+    }
+    for (let k = 0; k < n; k++) {
+      const rs = fround(1 / fround(Math.sqrt(fround(fround(sums[k] / d) + epsF))));
+      const mean = means[k];
+      rstd[r0 + k] = rs;
+      for (let j = 0, o = (r0 + k) * d; j < d; j++) {
+        const h = fround(fround(x[o + j] - mean) * rs);
+        xhat[o + j] = h;
+        y[o + j] = fround(h * g[j]) + b[j];
+      }
     }
   }
 }
+
+/** Rows whose reductions run interleaved (independent dependency chains), and their float32 partial sums. */
+const ROW_BLOCK = 8;
+const blockSums = new Float32Array(ROW_BLOCK);
+const blockMeans = new Float32Array(ROW_BLOCK);
+const blockDots = new Float32Array(ROW_BLOCK);
 
 /**
  * Layer norm's gradient in layerNormChain's float32 operation sequence (see layerNormRows): per row
@@ -187,25 +202,34 @@ function layerNormRows(x: Float32Array, g: Float32Array, b: Float32Array, eps: n
 function layerNormGradRows(dy: Float32Array, xhat: Float32Array, rstd: Float32Array, g: Float32Array, d: number,
   dx: Float32Array, dg: Float32Array, db: Float32Array): void {
   const fround = Math.fround;
+  const rows = rstd.length;
+  const sums = blockSums;
+  const dots = blockDots;
   dg.fill(0);
   db.fill(0);
-  for (let r = 0, o = 0; r < rstd.length; r++, o += d) {
-    let dotSum = 0;
-    let sum = 0;
+  for (let r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+    const n = Math.min(ROW_BLOCK, rows - r0);
+    sums.fill(0);
+    dots.fill(0);
     for (let j = 0; j < d; j++) {
-      const dh = fround(dy[o + j] * g[j]);
-      dotSum = fround(dotSum + fround(dh * xhat[o + j]));
-      sum = fround(sum + dh);
+      const gj = g[j];
+      for (let k = 0, i = r0 * d + j; k < n; k++, i += d) {
+        const dh = fround(dy[i] * gj);
+        dots[k] += fround(dh * xhat[i]);
+        sums[k] += dh;
+      }
     }
-    const dotMean = fround(dotSum / d);
-    const mean = fround(sum / d);
-    const rs = rstd[r];
-    for (let j = 0; j < d; j++) {
-      const h = xhat[o + j];
-      const dh = fround(dy[o + j] * g[j]);
-      dx[o + j] = fround(fround(dh - mean) - fround(h * dotMean)) * rs;
-      dg[j] += fround(dy[o + j] * h);
-      db[j] += dy[o + j];
+    for (let k = 0; k < n; k++) {
+      const dotMean = fround(dots[k] / d);
+      const mean = fround(sums[k] / d);
+      const rs = rstd[r0 + k];
+      for (let j = 0, o = (r0 + k) * d; j < d; j++) {
+        const h = xhat[o + j];
+        const dyj = dy[o + j];
+        dx[o + j] = fround(fround(fround(dyj * g[j]) - mean) - fround(h * dotMean)) * rs;
+        dg[j] += fround(dyj * h);
+        db[j] += dyj;
+      }
     }
   }
 }
@@ -241,119 +265,6 @@ function registerLayerNormKernels(): void {
       const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
       layerNormGradRows(view(dy), view(xhat), view(rstd), view(g), d, dx, dg, db);
       return outs;
-    },
-  });
-}
-
-/**
- * σ(x) exactly as tfjs-backend-wasm 4.22.0's Sigmoid computes it in float32: XNNPACK (commit 5e8033a) picks
- * xnn_f32_vsigmoid_ukernel__wasmsimd_rr2_p5_div_x16 for the SIMD build (the one Node loads): e = 2^n·p(t) ≈ e^−|x| by
- * a magic-bias round to n, a two-constant ln 2 reduction and a degree-5 polynomial, f = e/(e + 1), 0 beyond the
- * denormal cutoff, and 1 − f for x ≥ 0 (sign bit clear). Every step is one float32 multiply, add or divide
- * (no fused multiply-add in wasm SIMD), so Math.fround after each reproduces it.
- */
-const SIGMOID = {
-  magicBias: 0x18000fe / 2, // 0x1.8000FEp23
-  minusLog2e: -0x1715476 * 2 ** -24,
-  ln2Hi: 0x162e400 * 2 ** -25,
-  ln2Lo: 0x17f7d1c * 2 ** -44,
-  c5: -0x10f9f9c * 2 ** -31,
-  c4: 0x1573a1a * 2 ** -29,
-  c3: -0x1555a80 * 2 ** -27,
-  c2: 0x1fffdc6 * 2 ** -26,
-  c1: -0x1fffff6 * 2 ** -25,
-  denormCutoff: 0x15d589e * 2 ** -18,
-};
-const sigmoidBits = new Float32Array(1);
-const sigmoidInt = new Int32Array(sigmoidBits.buffer);
-
-export function sigmoidXnnpack(x: number): number {
-  const fround = Math.fround;
-  const k = SIGMOID;
-  const z = Math.abs(x);
-  let n = fround(k.magicBias + fround(z * k.minusLog2e));
-  sigmoidBits[0] = n;
-  sigmoidInt[0] <<= 23;
-  const scale = sigmoidBits[0];
-  n = fround(n - k.magicBias);
-  let t = fround(z + fround(n * k.ln2Hi));
-  t = fround(t + fround(n * k.ln2Lo));
-  let p = fround(k.c4 + fround(t * k.c5));
-  p = fround(k.c3 + fround(t * p));
-  p = fround(k.c2 + fround(t * p));
-  p = fround(k.c1 + fround(t * p));
-  t = fround(t * scale);
-  const e = fround(scale + fround(t * p));
-  const f = z > k.denormCutoff ? 0 : fround(e / fround(e + 1));
-  return x < 0 || Object.is(x, -0) ? f : fround(1 - f);
-}
-
-/** Whether the loaded wasm Sigmoid is the one sigmoidXnnpack reproduces (the non-SIMD build uses another kernel). */
-function sigmoidIsReproduced(): boolean {
-  const probe = Float32Array.from({ length: 257 }, (_, i) => (i - 128) * 0.7 + (i % 7) * 0.013);
-  probe.set([0, -0, 87.35, -87.35, 1e-30, -1e-30, 1e30, -1e30]);
-  const t = tf.tensor1d(probe);
-  const s = tf.sigmoid(t);
-  const got = s.dataSync();
-  tf.dispose([t, s]);
-  return probe.every((x, i) => Object.is(got[i], sigmoidXnnpack(x)));
-}
-
-const TWO_SQRT_2_OVER_PI = 2 * Math.sqrt(2 / Math.PI);
-const GELU_C3 = 0.044715 * TWO_SQRT_2_OVER_PI;
-// The constants as tfjs makes them into float32 scalar tensors in geluChain.
-const GELU_C3_F32 = Math.fround(GELU_C3);
-const GELU_3C3_F32 = Math.fround(3 * GELU_C3);
-const GELU_K_F32 = Math.fround(TWO_SQRT_2_OVER_PI);
-
-/** GELU forward in geluChain's float32 sequence: s = σ(x·(x·x·c₃ + k)), y = x·s. */
-function geluValues(x: Float32Array, y: Float32Array, s: Float32Array): void {
-  const fround = Math.fround;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    const si = sigmoidXnnpack(fround(v * fround(fround(fround(v * v) * GELU_C3_F32) + GELU_K_F32)));
-    s[i] = si;
-    y[i] = v * si;
-  }
-}
-
-/** GELU gradient in geluChain's float32 sequence: dx = dy·(s + (s·(1 − s))·(x·(x·x·3c₃ + k))). */
-function geluGradValues(dy: Float32Array, x: Float32Array, s: Float32Array, dx: Float32Array): void {
-  const fround = Math.fround;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    const si = s[i];
-    const du = fround(fround(fround(v * v) * GELU_3C3_F32) + GELU_K_F32);
-    dx[i] = dy[i] * fround(si + fround(fround(si * fround(1 - si)) * fround(v * du)));
-  }
-}
-
-/** GELU forward (y, and σ for the gradient) and backward as one wasm kernel each, replacing 6 and 9 calls. */
-function registerGeluKernels(): void {
-  if (!sigmoidIsReproduced()) return;
-  tf.registerKernel({
-    kernelName: GELU,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const heap = backend as unknown as WasmHeap;
-      const x = (inputs as { x: tf.TensorInfo }).x;
-      const outs = [heap.makeOutput(x.shape, 'float32'), heap.makeOutput(x.shape, 'float32')];
-      const [y, s] = outs.map((t) => heap.typedArrayFromHeap(t) as Float32Array);
-      geluValues(heap.typedArrayFromHeap(x) as Float32Array, y, s);
-      return outs;
-    },
-  });
-  tf.registerKernel({
-    kernelName: GELU_GRAD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const heap = backend as unknown as WasmHeap;
-      const { dy, x, s } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; s: tf.TensorInfo };
-      const out = heap.makeOutput(x.shape, 'float32');
-      const dx = heap.typedArrayFromHeap(out) as Float32Array;
-      const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
-      geluGradValues(view(dy), view(x), view(s), dx);
-      return out;
     },
   });
 }
@@ -472,14 +383,16 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 
     const xhat = tf.mul(centred, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D;
     return tf.add(tf.mul(xhat, g), b);
   }
-  if (tf.getBackend() === 'wasm' && tf.getKernel(LAYER_NORM, 'wasm') && x.dtype === 'float32') return layerNormFused(x, g, b, eps);
+  if (x.size <= FUSED_LAYER_NORM_MAX_SIZE && tf.getBackend() === 'wasm' && tf.getKernel(LAYER_NORM, 'wasm') && x.dtype === 'float32') {
+    return layerNormFused(x, g, b, eps);
+  }
   return layerNormChain(x, g, b, eps);
 }
 
 /**
  * Layer norm with its gradient written out as a chain of tfjs kernels (about a third of autodiff's kernel calls, and
- * fewer saved tensors): the cpu backend's formulation, and on wasm the float32 operation sequence the fused kernels
- * reproduce bit for bit (test/layernorm-fused.test.ts compares the two).
+ * fewer saved tensors): the cpu backend's formulation, and wasm's for all but small x, whose float32 operation
+ * sequence the fused kernels reproduce bit for bit (test/layernorm-fused.test.ts compares the two).
  *   x̂ = (x − μ)·r, r = 1/√(σ² + ε);  dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g;  dg = Σ dy·x̂;  db = Σ dy.
  */
 export function layerNormChain(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
@@ -502,8 +415,15 @@ export function layerNormChain(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, e
   return op(x, g, b) as tf.Tensor2D;
 }
 
-/** The same layer norm as layerNormChain in two wasm kernels (forward; dx, dg, db), ~20 kernel calls fewer. */
-function layerNormFused(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: number): tf.Tensor2D {
+/**
+ * Largest x (elements) that layerNorm gives to the fused kernels. They save 18 kernel calls, but their float32
+ * emulation in JavaScript costs more per element than the chain's SIMD kernels: forward + backward on wasm took
+ * 0.7–0.9× the chain's CPU time up to [96, 64] and 1.06× at [128, 64], 1.7× at [1024, 64] (docs/performance.md).
+ */
+const FUSED_LAYER_NORM_MAX_SIZE = 6144;
+
+/** The same layer norm as layerNormChain in two wasm kernels (forward; dx, dg, db), 18 kernel calls fewer. */
+export function layerNormFused(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
   const op = customGrad((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     const [y, xhat, rstd] = tf.engine().runKernel(LAYER_NORM, { x: xi, g: gi, b: bi }, { eps }) as tf.Tensor[];
     save([xhat, rstd, gi]);
@@ -535,31 +455,24 @@ export function addRow(x: tf.Tensor2D, row: tf.Tensor): tf.Tensor2D {
   return addRowWasm(x, row) as tf.Tensor2D;
 }
 
+const TWO_SQRT_2_OVER_PI = 2 * Math.sqrt(2 / Math.PI);
+
 /**
  * GELU, tanh approximation, written as x·σ(2u) = x·½(1 + tanh u) with u = √(2/π)(x + 0.044715x³): identical
  * maths, but wasm's Sigmoid is ~17× faster than its Tanh, and it is two ops fewer. x·x·x rather than pow(x, 3),
  * whose gradient also takes a logarithm.
  */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  if (wasmFriendly) {
-    if (tf.getBackend() === 'wasm' && tf.getKernel(GELU, 'wasm') && x.dtype === 'float32') return geluFused(x) as T;
-    return geluChain(x);
-  }
+  if (wasmFriendly) return geluWasm(x) as T;
   const x2 = tf.mul(x, x);
   const inner = tf.mul(x, tf.add(tf.mul(x2, GELU_C3), TWO_SQRT_2_OVER_PI));
   return tf.mul(x, tf.sigmoid(inner)) as T;
 }
 
-/**
- * GELU with a written-out gradient as a chain of tfjs kernels: the cpu backend's formulation, and on wasm the float32
- * operation sequence the fused kernels reproduce bit for bit (test/gelu-fused.test.ts).
- * d/dx x·σ(u) = σ(u) + x·σ(u)(1 − σ(u))·u′, u′ = 2√(2/π)(1 + 3·0.044715x²).
- */
-export function geluChain<T extends tf.Tensor>(x: T): T {
-  return geluChainOp(x) as T;
-}
+const GELU_C3 = 0.044715 * TWO_SQRT_2_OVER_PI;
 
-const geluChainOp = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+/** GELU with a written-out gradient: d/dx x·σ(u) = σ(u) + x·σ(u)(1 − σ(u))·u′, u′ = 2√(2/π)(1 + 3·0.044715x²). */
+const geluWasm = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
   const s = tf.sigmoid(tf.mul(x, tf.add(tf.mul(tf.mul(x, x), GELU_C3), TWO_SQRT_2_OVER_PI)));
   save([x, s]);
   return {
@@ -569,19 +482,6 @@ const geluChainOp = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
       const du = tf.add(tf.mul(tf.mul(xs, xs), 3 * GELU_C3), TWO_SQRT_2_OVER_PI);
       const slope = tf.add(ss, tf.mul(tf.mul(ss, tf.sub(1, ss)), tf.mul(xs, du)));
       return [tf.mul(dy, slope)];
-    },
-  };
-});
-
-/** The same GELU as geluChain in two wasm kernels (forward; dx), 13 kernel calls fewer. */
-const geluFused = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [y, s] = tf.engine().runKernel(GELU, { x }, {}) as tf.Tensor[];
-  save([x, s]);
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ss] = saved;
-      return [tf.engine().runKernel(GELU_GRAD, { dy, x: xs, s: ss }, {}) as tf.Tensor];
     },
   };
 });
