@@ -146,6 +146,12 @@ function registerFlatKernels(): void {
   });
 }
 
+/** Rows whose reductions run interleaved (independent dependency chains), and their float32 partial sums. */
+const ROW_BLOCK = 8;
+const blockSums = new Float32Array(ROW_BLOCK);
+const blockMeans = new Float32Array(ROW_BLOCK);
+const blockDots = new Float32Array(ROW_BLOCK);
+
 /**
  * Forward layer norm of rows × d values, the float32 operation sequence of layerNormChain's wasm kernels: Mean adds in
  * order into a float32 sum and divides by d (tfjs-backend-wasm Mean.cc); Sub, Mul and Add are single float32 ops
@@ -187,12 +193,6 @@ function layerNormRows(x: Float32Array, g: Float32Array, b: Float32Array, eps: n
     }
   }
 }
-
-/** Rows whose reductions run interleaved (independent dependency chains), and their float32 partial sums. */
-const ROW_BLOCK = 8;
-const blockSums = new Float32Array(ROW_BLOCK);
-const blockMeans = new Float32Array(ROW_BLOCK);
-const blockDots = new Float32Array(ROW_BLOCK);
 
 /**
  * Layer norm's gradient in layerNormChain's float32 operation sequence (see layerNormRows): per row
@@ -236,7 +236,7 @@ function layerNormGradRows(dy: Float32Array, xhat: Float32Array, rstd: Float32Ar
 
 /**
  * Layer norm forward (y, and x̂ and r for the gradient) and backward (dx, dg, db) as one wasm kernel each, replacing
- * 9 and 13 kernel calls of the chain at ~7 µs of engine overhead each.
+ * 9 and 11 kernel calls of the chain at ~7 µs of engine overhead each.
  */
 function registerLayerNormKernels(): void {
   tf.registerKernel({
@@ -422,7 +422,7 @@ export function layerNormChain(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, e
  */
 const FUSED_LAYER_NORM_MAX_SIZE = 6144;
 
-/** The same layer norm as layerNormChain in two wasm kernels (forward; dx, dg, db), 18 kernel calls fewer. */
+/** The same layer norm as layerNormChain in two wasm kernels (forward; dx, dg, db), 18 kernel calls fewer; wasm only. */
 export function layerNormFused(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
   const op = customGrad((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     const [y, xhat, rstd] = tf.engine().runKernel(LAYER_NORM, { x: xi, g: gi, b: bi }, { eps }) as tf.Tensor[];
