@@ -79,6 +79,8 @@ interface WasmHeap {
 }
 
 const FLATTEN = 'MixbenchFlatten';
+const LAYER_NORM = 'MixbenchLayerNorm';
+const LAYER_NORM_GRAD = 'MixbenchLayerNormGrad';
 const COLUMN_SUMS = 'MixbenchColumnSums';
 const UNFLATTEN = 'MixbenchUnflatten';
 
@@ -91,6 +93,7 @@ const UNFLATTEN = 'MixbenchUnflatten';
  */
 function registerFlatKernels(): void {
   if (tf.getKernel(FLATTEN, 'wasm')) return;
+  registerLayerNormKernels();
   tf.registerKernel({
     kernelName: COLUMN_SUMS,
     backendName: 'wasm',
@@ -138,6 +141,129 @@ function registerFlatKernels(): void {
         v.set(src.subarray(offset, offset + v.length));
         offset += v.length;
       }
+      return outs;
+    },
+  });
+}
+
+/** Rows whose reductions run interleaved (independent dependency chains), and their float32 partial sums. */
+const ROW_BLOCK = 8;
+const blockSums = new Float32Array(ROW_BLOCK);
+const blockMeans = new Float32Array(ROW_BLOCK);
+const blockDots = new Float32Array(ROW_BLOCK);
+
+/**
+ * Forward layer norm of rows × d values, the float32 operation sequence of layerNormChain's wasm kernels: Mean adds in
+ * order into a float32 sum and divides by d (tfjs-backend-wasm Mean.cc); Sub, Mul and Add are single float32 ops
+ * (XNNPACK, no fused multiply-add); Rsqrt is 1/sqrtf(v) (Rsqrt.cc). Math.fround after each double-precision op gives
+ * the float32 result exactly (+, −, ×, ÷ and √ of float32 operands round once to double, then once to float32, which
+ * equals rounding once). Stores into the Float32Arrays round too.
+ */
+function layerNormRows(x: Float32Array, g: Float32Array, b: Float32Array, eps: number, d: number,
+  y: Float32Array, xhat: Float32Array, rstd: Float32Array): void {
+  const fround = Math.fround;
+  const epsF = fround(eps);
+  const rows = rstd.length;
+  const sums = blockSums;
+  const means = blockMeans;
+  for (let r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+    const n = Math.min(ROW_BLOCK, rows - r0);
+    // Each row's sums run in order; a block of rows advances together so the additions of different rows overlap.
+    sums.fill(0);
+    for (let j = 0; j < d; j++) for (let k = 0, i = r0 * d + j; k < n; k++, i += d) sums[k] += x[i];
+    for (let k = 0; k < n; k++) {
+      means[k] = sums[k] / d;
+      sums[k] = 0;
+    }
+    for (let j = 0; j < d; j++) {
+      for (let k = 0, i = r0 * d + j; k < n; k++, i += d) {
+        const c = fround(x[i] - means[k]);
+        sums[k] += fround(c * c);
+      }
+    }
+    for (let k = 0; k < n; k++) {
+      const rs = fround(1 / fround(Math.sqrt(fround(fround(sums[k] / d) + epsF))));
+      const mean = means[k];
+      rstd[r0 + k] = rs;
+      for (let j = 0, o = (r0 + k) * d; j < d; j++) {
+        const h = fround(fround(x[o + j] - mean) * rs);
+        xhat[o + j] = h;
+        y[o + j] = fround(h * g[j]) + b[j];
+      }
+    }
+  }
+}
+
+/**
+ * Layer norm's gradient in layerNormChain's float32 operation sequence (see layerNormRows): per row
+ * dx = ((dx̂ − mean(dx̂)) − x̂·mean(dx̂·x̂))·r with dx̂ = dy·g; dg and db are column sums with rows added in order, as
+ * the column-sums kernel adds them.
+ */
+function layerNormGradRows(dy: Float32Array, xhat: Float32Array, rstd: Float32Array, g: Float32Array, d: number,
+  dx: Float32Array, dg: Float32Array, db: Float32Array): void {
+  const fround = Math.fround;
+  const rows = rstd.length;
+  const sums = blockSums;
+  const dots = blockDots;
+  dg.fill(0);
+  db.fill(0);
+  for (let r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+    const n = Math.min(ROW_BLOCK, rows - r0);
+    sums.fill(0);
+    dots.fill(0);
+    for (let j = 0; j < d; j++) {
+      const gj = g[j];
+      for (let k = 0, i = r0 * d + j; k < n; k++, i += d) {
+        const dh = fround(dy[i] * gj);
+        dots[k] += fround(dh * xhat[i]);
+        sums[k] += dh;
+      }
+    }
+    for (let k = 0; k < n; k++) {
+      const dotMean = fround(dots[k] / d);
+      const mean = fround(sums[k] / d);
+      const rs = rstd[r0 + k];
+      for (let j = 0, o = (r0 + k) * d; j < d; j++) {
+        const h = xhat[o + j];
+        const dyj = dy[o + j];
+        dx[o + j] = fround(fround(fround(dyj * g[j]) - mean) - fround(h * dotMean)) * rs;
+        dg[j] += fround(dyj * h);
+        db[j] += dyj;
+      }
+    }
+  }
+}
+
+/**
+ * Layer norm forward (y, and x̂ and r for the gradient) and backward (dx, dg, db) as one wasm kernel each, replacing
+ * 9 and 11 kernel calls of the chain at ~7 µs of engine overhead each.
+ */
+function registerLayerNormKernels(): void {
+  tf.registerKernel({
+    kernelName: LAYER_NORM,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const heap = backend as unknown as WasmHeap;
+      const { x, g, b } = inputs as { x: tf.TensorInfo; g: tf.TensorInfo; b: tf.TensorInfo };
+      const [rows, d] = x.shape;
+      const outs = [heap.makeOutput([rows, d], 'float32'), heap.makeOutput([rows, d], 'float32'), heap.makeOutput([rows, 1], 'float32')];
+      const [y, xhat, rstd] = outs.map((t) => heap.typedArrayFromHeap(t) as Float32Array);
+      const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
+      layerNormRows(view(x), view(g), view(b), (attrs as unknown as { eps: number }).eps, d, y, xhat, rstd);
+      return outs;
+    },
+  });
+  tf.registerKernel({
+    kernelName: LAYER_NORM_GRAD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const heap = backend as unknown as WasmHeap;
+      const { dy, xhat, rstd, g } = inputs as { dy: tf.TensorInfo; xhat: tf.TensorInfo; rstd: tf.TensorInfo; g: tf.TensorInfo };
+      const [rows, d] = dy.shape;
+      const outs = [heap.makeOutput([rows, d], 'float32'), heap.makeOutput([d], 'float32'), heap.makeOutput([d], 'float32')];
+      const [dx, dg, db] = outs.map((t) => heap.typedArrayFromHeap(t) as Float32Array);
+      const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
+      layerNormGradRows(view(dy), view(xhat), view(rstd), view(g), d, dx, dg, db);
       return outs;
     },
   });
@@ -250,20 +376,26 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor
 
 /** Layer normalisation over the last axis of x [N, d] with gain g and bias b. */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
-  if (wasmFriendly) return layerNormWasm(x, g, b, eps);
-  const mean = tf.mean(x, -1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.mul(centred, centred), -1, true);
-  const xhat = tf.mul(centred, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D;
-  return tf.add(tf.mul(xhat, g), b);
+  if (!wasmFriendly) {
+    const mean = tf.mean(x, -1, true);
+    const centred = tf.sub(x, mean);
+    const variance = tf.mean(tf.mul(centred, centred), -1, true);
+    const xhat = tf.mul(centred, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor2D;
+    return tf.add(tf.mul(xhat, g), b);
+  }
+  if (x.size <= FUSED_LAYER_NORM_MAX_SIZE && tf.getBackend() === 'wasm' && tf.getKernel(LAYER_NORM, 'wasm') && x.dtype === 'float32') {
+    return layerNormFused(x, g, b, eps);
+  }
+  return layerNormChain(x, g, b, eps);
 }
 
 /**
- * Layer norm with its gradient written out (about a third of autodiff's kernel calls, and fewer saved-tensor
- * copies, which wasm makes for every tensor a kernel saves):
+ * Layer norm with its gradient written out as a chain of tfjs kernels (about a third of autodiff's kernel calls, and
+ * fewer saved tensors): the cpu backend's formulation, and wasm's for all but small x, whose float32 operation
+ * sequence the fused kernels reproduce bit for bit (test/layernorm-fused.test.ts compares the two).
  *   x̂ = (x − μ)·r, r = 1/√(σ² + ε);  dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·g;  dg = Σ dy·x̂;  db = Σ dy.
  */
-function layerNormWasm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: number): tf.Tensor2D {
+export function layerNormChain(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
   const op = customGrad((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     const centred = tf.sub(xi, tf.mean(xi, -1, true));
     const rstd = tf.rsqrt(tf.add(tf.mean(tf.mul(centred, centred), -1, true), eps));
@@ -277,6 +409,29 @@ function layerNormWasm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: numb
         const dotTerm = tf.mul(xh, tf.mean(tf.mul(dxhat, xh), -1, true));
         const dx = tf.mul(tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), dotTerm), rs);
         return [dx, columnSums(tf.mul(dy, xh) as tf.Tensor2D), columnSums(dy as tf.Tensor2D)];
+      },
+    };
+  });
+  return op(x, g, b) as tf.Tensor2D;
+}
+
+/**
+ * Largest x (elements) that layerNorm gives to the fused kernels. They save 18 kernel calls, but their float32
+ * emulation in JavaScript costs more per element than the chain's SIMD kernels: forward + backward on wasm took
+ * 0.7–0.9× the chain's CPU time up to [96, 64] and 1.06× at [128, 64], 1.7× at [1024, 64] (docs/performance.md).
+ */
+const FUSED_LAYER_NORM_MAX_SIZE = 6144;
+
+/** The same layer norm as layerNormChain in two wasm kernels (forward; dx, dg, db), 18 kernel calls fewer; wasm only. */
+export function layerNormFused(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps = 1e-5): tf.Tensor2D {
+  const op = customGrad((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, xhat, rstd] = tf.engine().runKernel(LAYER_NORM, { x: xi, g: gi, b: bi }, { eps }) as tf.Tensor[];
+    save([xhat, rstd, gi]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, gs] = saved;
+        return tf.engine().runKernel(LAYER_NORM_GRAD, { dy, xhat: xh, rstd: rs, g: gs }, {}) as tf.Tensor[];
       },
     };
   });
