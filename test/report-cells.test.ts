@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/load';
 import { planRuns } from '../src/config/plan';
@@ -49,6 +49,7 @@ test('limited-data runs merged from two shards: one cell per dataset label in su
   const plan = planRuns(exp);
   assert.equal(plan.runs.length, 16);
   const shards = [join(dir, 'shard1'), join(dir, 'shard2')];
+  for (const shard of shards) mkdirSync(shard); // a sweep's output directory exists before records are written into it
   plan.runs.forEach((spec, i) => {
     const limited = spec.dataset.trainFraction !== undefined;
     const acc = accuracy(limited, spec.method.name, spec.seed, spec.member!.index);
