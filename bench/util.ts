@@ -19,9 +19,9 @@ export function flag(name: string, argv: string[] = process.argv): string | unde
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** The value after `--name` in `argv`, or `def` when the flag is absent or has no value. */
+/** The value after `--name` in `argv`, or `def` when the flag is absent or its value missing or empty. */
 export function arg(name: string, def: string, argv: string[] = process.argv): string {
-  return flag(name, argv) ?? def;
+  return flag(name, argv) || def;
 }
 
 /** The median; NaN for no values. */
