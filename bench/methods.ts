@@ -18,23 +18,13 @@ import { instantiateMethod } from '../src/methods/registry';
 import { createOptimizer } from '../src/train/optimizers';
 import { beginStep, makeStepLoss, plainGradients } from '../src/train/step';
 import { Rng } from '../src/util/rng';
+import { arg, median } from './util';
 
 const DEFAULT_METHODS = [...METHODS.map((m) => m.name), 'amplify+neutreno'];
 
 /** The step-time budget: 2.1× for optimizer-level (two-pass) methods, 1.1× for the rest. */
 function target(arm: string): number {
   return arm.split('+').some((m) => methodInfo(m)?.kinds.includes('optimizer')) ? 2.1 : 1.1;
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** The baseline on the CLS model: the reference of the arms that need a class token. */
