@@ -317,6 +317,12 @@ test('claim verdicts: holds / does not hold / inconclusive by the power of the e
   const worse = withMeanSd(3, -0.034, 0.02);
   assert.ok(pOf(worse) > alpha, 'not significant by itself');
   assert.equal(judgeClaim({ kind: 'better', improvements: worse, p: pOf(worse), alpha, family: 1 }).verdict, 'does not hold');
+  // Identical arms on every seed (e.g. every arm stuck at chance): no spread, MDD 0; not evidence against the claim.
+  for (const effect of [undefined, 0.02]) {
+    const same = judgeClaim({ kind: 'better', improvements: [0, 0, 0], p: pOf([0, 0, 0]), alpha, family: 4, effect });
+    assert.equal(same.verdict, 'inconclusive', `identical arms, effect ${effect}`);
+    assert.match(same.reason, /every paired difference is 0/);
+  }
   // Significantly the other way: does not hold, whatever the power.
   const opposite = withMeanSd(3, -0.1, 0.01);
   assert.equal(judgeClaim({ kind: 'better', improvements: opposite, p: pOf(opposite), alpha, family: 1, effect: 0.5 }).verdict, 'does not hold');

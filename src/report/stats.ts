@@ -707,6 +707,12 @@ export function judgeClaim(e: ClaimEvidence): ClaimJudgement {
     });
   }
 
+  // Identical arms: the MDD would be 0 and "within half the MDD of zero" would read as evidence against the claim.
+  if (n >= 2 && d.every((x) => x === 0)) {
+    return judged('inconclusive', {
+      reason: 'every paired difference is 0: the two arms scored the same on every seed (often a sign that neither trained); there is no spread to test against',
+    });
+  }
   const mdd = minimumDetectableDifference(n, sd, { alpha: powerAlpha, power });
   if (significant && m > 0) return judged('holds', { mdd, reason: '' });
   const mddText = `MDD ${mdd === undefined ? '–' : mdd.toFixed(3)} (${level})`;
