@@ -25,10 +25,11 @@
  * Training throughput uses the real step (makeStepLoss + plainGradients + the project's AdamW) on batches prepared
  * up front, after warm-up steps, with one host sync per timed window.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
+import { describeMachine, findTorchPython, flag, formatLoad, lastJsonLine, median, runNodeJson, torchEnv } from './util';
 import { WORKLOADS, makeHarness, type Workload } from './workloads';
 
 interface ChildResult {
@@ -66,24 +67,11 @@ interface TorchResult {
 }
 
 const STEPS: Record<string, number> = { A: 30, B: 3, MLP: 100, TEXT: 30 };
-const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 const TORCH_SETTINGS: TorchSetting[] = [
   { label: 'torch 1 thread, OpenBLAS 1', threads: 1, openblasThreads: 1 },
   { label: 'torch 2 threads, OpenBLAS 1', threads: 2, openblasThreads: 1 },
   { label: 'torch 2 threads, OpenBLAS 2', threads: 2, openblasThreads: 2 },
 ];
-
-function median(xs: number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 /** The child: one backend, one workload; prints one JSON line. */
 async function child(backend: string, workloadId: string, windows: number, stepsOverride?: number): Promise<ChildResult> {
@@ -167,22 +155,17 @@ function runChild(backend: string, workload: string, windows: number, steps?: nu
   const args = [__filename, '--child', backend, workload, String(windows)];
   if (steps !== undefined) args.push(String(steps));
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = lastJsonLine(r.stdout);
   if (!line) return { backend, workload, ok: false, error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-1)[0] };
   return JSON.parse(line) as ChildResult;
 }
 
 /** Two single-thread wasm children at once; their windows are summed pairwise (aggregate throughput). */
 async function runChildPair(workload: string, windows: number): Promise<ChildResult> {
-  const one = () => new Promise<ChildResult>((done) => {
-    const p = spawn(process.execPath, [__filename, '--child', 'wasm', workload, String(windows)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.on('close', () => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      done(line ? (JSON.parse(line) as ChildResult) : { backend: 'wasm', workload, ok: false, error: 'no output' });
-    });
-  });
+  const one = async (): Promise<ChildResult> => {
+    const r = await runNodeJson<ChildResult>([__filename, '--child', 'wasm', workload, String(windows)]);
+    return 'backend' in r ? r : { backend: 'wasm', workload, ok: false, error: 'no output' };
+  };
   const [a, b] = await Promise.all([one(), one()]);
   if (!a.ok || !b.ok) return { ...a, backend: 'wasm-2proc', ok: false, error: a.error ?? b.error };
   return {
@@ -195,27 +178,12 @@ async function runChildPair(workload: string, windows: number): Promise<ChildRes
   };
 }
 
-function findTorchPython(explicit?: string): string | null {
-  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
-  for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-
 function runTorch(py: string, setting: TorchSetting, workloads: string[], windows: number): TorchResult {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  // OPENBLAS_CORETYPE=Haswell (exported on these machines) forces AVX2 kernels: unset for this subprocess only.
-  delete env.OPENBLAS_CORETYPE;
-  env.OPENBLAS_NUM_THREADS = String(setting.openblasThreads);
-  env.OMP_NUM_THREADS = String(setting.threads);
-  // Debian's python3-torch links the generic libblas.so.3; point it at OpenBLAS explicitly when installed.
-  if (existsSync(OPENBLAS_DIR)) env.LD_LIBRARY_PATH = [OPENBLAS_DIR, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const env = torchEnv(setting.threads, setting.openblasThreads);
   const script = join(__dirname, '..', '..', 'bench', 'torch_ref.py');
   const r = spawnSync(py, [script, '--workloads', workloads.join(','), '--threads', String(setting.threads), '--windows', String(windows),
     '--text-vocab', String(textVocab())], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = lastJsonLine(r.stdout);
   if (r.status !== 0 || !line) return { setting, ok: false, error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-1)[0] };
   const parsed = JSON.parse(line);
   return { setting, ok: true, blas: parsed.blas, torch: parsed.torch, workloads: parsed.workloads, loadavg: os.loadavg() };
@@ -230,23 +198,17 @@ async function parent(args: string[]): Promise<void> {
   // The default step table is what a run uses (one wasm process per core); --full adds the settled alternatives
   // (tfjs-node, forced wasm threads, the cpu backend) and the TEXT and MLP workloads, about three times as long.
   const full = args.includes('--full');
-  const backends = (flag(args, '--backends') ?? (full ? 'tensorflow,wasm,wasm-threads,wasm-2proc,cpu' : 'wasm,wasm-2proc')).split(',').filter(Boolean);
-  const workloads = (flag(args, '--workloads') ?? (full ? 'A,B,TEXT,MLP' : 'A,B')).split(',').filter(Boolean);
-  const rounds = Number(flag(args, '--rounds') ?? (full ? 3 : 2));
-  const out = resolve(flag(args, '--out') ?? 'bench-results.json');
+  const backends = (flag('backends', args) ?? (full ? 'tensorflow,wasm,wasm-threads,wasm-2proc,cpu' : 'wasm,wasm-2proc')).split(',').filter(Boolean);
+  const workloads = (flag('workloads', args) ?? (full ? 'A,B,TEXT,MLP' : 'A,B')).split(',').filter(Boolean);
+  const rounds = Number(flag('rounds', args) ?? (full ? 3 : 2));
+  const out = resolve(flag('out', args) ?? 'bench-results.json');
   const useTorch = !args.includes('--no-torch');
   const cpuB = args.includes('--cpu-b');
   const started = new Date().toISOString();
-  const machine = {
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    memoryGb: os.totalmem() / 2 ** 30,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    node: process.version,
+  const machine = describeMachine({
     tfjs: (() => { try { return require('@tensorflow/tfjs-core/package.json').version as string; } catch { return 'unknown'; } })(),
-    loadavgStart: os.loadavg(),
-  };
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tfjs ${machine.tfjs}; load average ${machine.loadavgStart.map((l) => l.toFixed(2)).join(' ')}`);
+  });
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tfjs ${machine.tfjs}; load average ${formatLoad(machine.loadavgStart)}`);
 
   // Which backends load (a failed load is reported, not fatal).
   const live: string[] = [];
@@ -256,7 +218,7 @@ async function parent(args: string[]): Promise<void> {
     if (probe.ok) live.push(b);
     else notes.push(`backend ${b}: not measured (${probe.error})`);
   }
-  const py = useTorch ? findTorchPython(flag(args, '--torch-python')) : null;
+  const py = useTorch ? findTorchPython(flag('torch-python', args)) : null;
   if (useTorch && !py) notes.push('PyTorch: not measured (`python3 -c "import torch"` failed; on Debian: apt-get install python3-torch libopenblas0-pthread)');
   if (!useTorch) notes.push('PyTorch: skipped (--no-torch)');
 
@@ -381,7 +343,7 @@ async function parent(args: string[]): Promise<void> {
   for (const n of notes) console.log(`note: ${n}`);
   const loadEnd = os.loadavg();
   summary(machine.cpu, machine.cores, machine.loadavgStart, loadEnd, whole);
-  console.log(`load average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')} (shared machine: treat ratios, not absolute values, as the result)`);
+  console.log(`load average at end: ${formatLoad(loadEnd)} (shared machine: treat ratios, not absolute values, as the result)`);
 
   const doc = {
     started, finished: new Date().toISOString(), machine: { ...machine, loadavgEnd: loadEnd }, rounds, workloads: WORKLOADS.filter((w) => workloads.includes(w.id)).map((w: Workload) => ({ id: w.id, description: w.description })),
@@ -435,15 +397,14 @@ function wholeRunSections(args: string[], py: string | null, out: string, notes:
     for (let r = 0; r < 3; r++) {
       for (const [list, extra] of [[before, ['--optimizer', 'per-variable', '--copy-saved']], [after, ['--optimizer', 'fused']]] as const) {
         const p = spawnSync(process.execPath, [join(__dirname, 'profile.js'), 'A', 'wasm', '20', ...extra, '--json'], { encoding: 'utf8' });
-        const line = `${p.stdout}`.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+        const line = lastJsonLine(`${p.stdout}`);
         if (line) list.push(JSON.parse(line) as ProfileSummary);
       }
     }
     if (before.length && after.length) {
-      const med = (xs: number[]) => median(xs);
       const row = (xs: ProfileSummary[]) => ({
-        callsPerStep: xs[0].callsPerStep, optimizerCalls: xs[0].phases.optimizer?.calls, cpuMsPerStep: med(xs.map((x) => x.cpuMs)),
-        optimizerKernelCpuMs: med(xs.map((x) => x.phases.optimizer?.kernelCpuMs ?? NaN)),
+        callsPerStep: xs[0].callsPerStep, optimizerCalls: xs[0].phases.optimizer?.calls, cpuMsPerStep: median(xs.map((x) => x.cpuMs)),
+        optimizerKernelCpuMs: median(xs.map((x) => x.phases.optimizer?.kernelCpuMs ?? NaN)),
       });
       result.optimizer = { before: row(before), after: row(after), load: os.loadavg() };
       const b = row(before);
@@ -453,12 +414,12 @@ function wholeRunSections(args: string[], py: string | null, out: string, notes:
       console.log(`  kernel calls per step ${b.callsPerStep} → ${a.callsPerStep} (optimizer ${b.optimizerCalls} → ${a.optimizerCalls}); CPU ms per step ${b.cpuMsPerStep.toFixed(1)} → ${a.cpuMsPerStep.toFixed(1)} (${(b.cpuMsPerStep / a.cpuMsPerStep).toFixed(2)}×)`);
     } else notes.push('optimizer before/after: bench/profile.ts failed');
   }
-  const epochs = flag(args, '--sweep-epochs');
-  const rounds = flag(args, '--sweep-rounds') ?? '1';
-  const config = flag(args, '--sweep-config');
+  const epochs = flag('sweep-epochs', args);
+  const rounds = flag('sweep-rounds', args) ?? '1';
+  const config = flag('sweep-config', args);
   const what = ['sweep', 'run'].filter((w) => !args.includes(`--no-${w}`));
   if (what.length) {
-    const parallel = flag(args, '--sweep-torch-parallel');
+    const parallel = flag('sweep-torch-parallel', args);
     const argv = ['--what', what.join(','), '--rounds', rounds, ...torchArgs, ...(epochs ? ['--epochs', epochs] : []), ...(config ? ['--config', config] : []),
       ...(parallel ? ['--torch-parallel', parallel] : [])];
     const r = jsonChild('sweep-compare.js', argv, out, notes, 'sweep') as {

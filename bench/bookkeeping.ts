@@ -23,11 +23,7 @@ import { ReportWriter } from '../src/report/write';
 import { withTablesLock } from '../src/store/lock';
 import { readRunRecord, writeRunRecord } from '../src/store/records';
 import { fakeRecord } from '../test/report-fixtures';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { flag, formatLoad, median } from './util';
 
 const NOISE = [0, 0.2, 0.4, 0.6];
 const METHODS = ['baseline', 'mixup', 'cutmix', 'sam', 'gmix'];
@@ -54,10 +50,6 @@ export function syntheticSweep(n: number): RunRecord[] {
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function trainOneRun(): Promise<{ trainSeconds: number; wallSeconds: number; cpuSeconds: number; backend: string } | undefined> {
   const { loadBackend } = await import('../src/backend');
@@ -80,7 +72,7 @@ async function trainOneRun(): Promise<{ trainSeconds: number; wallSeconds: numbe
 }
 
 async function main(): Promise<void> {
-  const n = Number(arg('runs') ?? 500);
+  const n = Number(flag('runs') ?? 500);
   const settings = resolveReport({ metric: 'best' }, [{ better: 'mixup', than: 'baseline', noise: 0.4 }, { better: 'gmix', than: 'sam', metric: 'last' }]);
   const records = syntheticSweep(n);
   const dir = mkdtempSync(join(tmpdir(), 'mixbench-bench-bookkeeping-'));
@@ -151,8 +143,8 @@ async function main(): Promise<void> {
         `(from scratch at ${n} runs: ${(100 * scratch[scratch.length - 1].ms / 1000 / train.wallSeconds).toFixed(1)}%); ` +
         `in CPU time ${(100 * result.cpuFractionOfRun!).toFixed(2)}% of the run's`);
     }
-    console.log(`  load average: ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${result.loadavg.end.map((l) => l.toFixed(2)).join(' ')} at end`);
-    const json = arg('json');
+    console.log(`  load average: ${formatLoad(load0)} at start, ${formatLoad(result.loadavg.end)} at end`);
+    const json = flag('json');
     if (json) writeFileSync(resolve(json), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -16,11 +16,11 @@
  * A software adapter (SwiftShader, llvmpipe) is refused unless --software is given: its numbers say nothing about
  * GPUs (use it only to try the command; pass small --steps).
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeAdapter, probeAdapter } from '../src/backends/adapter';
+import { describeMachine, flag, median, runNodeJson } from './util';
 import { WORKLOADS } from './workloads';
 
 const TOLERANCE = { loss: 1e-5, tensor: 1e-4 };
@@ -40,32 +40,6 @@ interface Measurement {
   peakRssMb?: number;
   tensorsBefore?: number;
   tensorsAfter?: number;
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Run node with `args`; the last JSON line of stdout, or an error built from stderr. */
-function runJson<T>(args: string[]): Promise<T | { error: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('close', (code, signal) => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      done(line ? (JSON.parse(line) as T) : { error: `${signal ?? `exit ${code}`}: ${err.trim().split('\n').slice(-3).join(' | ')}` });
-    });
-  });
 }
 
 /** The child: one contender, one workload; prints one JSON line. */
@@ -126,7 +100,7 @@ interface StepOutput {
 async function goldenChecks(): Promise<{ ok: boolean; tolerance: unknown; results: unknown }> {
   const { GOLDEN_TOLERANCE } = await import('../test/golden-util');
   console.log('golden fixtures: one step of every golden case on webgpu against the PyTorch twin ...');
-  const out = await runJson<import('../test/golden-check').GoldenCheckOutput>([join(__dirname, '..', 'test', 'golden-check.js'), 'webgpu']);
+  const out = await runNodeJson<import('../test/golden-check').GoldenCheckOutput>([join(__dirname, '..', 'test', 'golden-check.js'), 'webgpu']);
   if ('error' in out || !out.results) {
     console.log(`  could not run (${out.error})`);
     return { ok: false, tolerance: GOLDEN_TOLERANCE, results: out };
@@ -143,9 +117,9 @@ async function stepChecks(): Promise<{ ok: boolean; agreement: unknown; determin
   const script = join(__dirname, '..', 'test', 'step-check.js');
   console.log('step checks: one step of every method on webgpu and on wasm, and repeats of the atomic-kernel cases ...');
   const [gpu, ref, det] = [
-    await runJson<StepOutput>([script, 'webgpu', 'agreement']),
-    await runJson<StepOutput>([script, 'wasm', 'agreement']),
-    await runJson<StepOutput>([script, 'webgpu', 'determinism']),
+    await runNodeJson<StepOutput>([script, 'webgpu', 'agreement']),
+    await runNodeJson<StepOutput>([script, 'wasm', 'agreement']),
+    await runNodeJson<StepOutput>([script, 'webgpu', 'determinism']),
   ];
   const agreement: { id: string; worst: string; problems: string[] }[] = [];
   let ok = true;
@@ -177,12 +151,12 @@ async function stepChecks(): Promise<{ ok: boolean; agreement: unknown; determin
 }
 
 async function parent(args: string[]): Promise<number> {
-  const out = resolve(flag(args, '--out') ?? 'gpu-check.json');
-  const workloads = (flag(args, '--workloads') ?? 'A,B').split(',').filter(Boolean);
-  const rounds = Number(flag(args, '--rounds') ?? 2);
-  const stepsOverride = flag(args, '--steps');
-  const windows = flag(args, '--windows') ?? '3';
-  const contenders = (flag(args, '--contenders') ?? 'webgpu,webgpu-tfjs-matmul,wasm,tensorflow-gpu').split(',').filter(Boolean) as Contender[];
+  const out = resolve(flag('out', args) ?? 'gpu-check.json');
+  const workloads = (flag('workloads', args) ?? 'A,B').split(',').filter(Boolean);
+  const rounds = Number(flag('rounds', args) ?? 2);
+  const stepsOverride = flag('steps', args);
+  const windows = flag('windows', args) ?? '3';
+  const contenders = (flag('contenders', args) ?? 'webgpu,webgpu-tfjs-matmul,wasm,tensorflow-gpu').split(',').filter(Boolean) as Contender[];
   const probe = await probeAdapter();
   if (!probe.ok) {
     const { WEBGPU_HINT } = await import('../src/backends/hints');
@@ -194,10 +168,7 @@ async function parent(args: string[]): Promise<number> {
     console.error('this is a software adapter: its numbers say nothing about GPUs. Pass --software to run the check on it anyway (with small --steps).');
     return 2;
   }
-  const machine = {
-    cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGb: os.totalmem() / 2 ** 30,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, loadavgStart: os.loadavg(),
-  };
+  const machine = describeMachine();
   const golden = await goldenChecks();
   const checks = await stepChecks();
 
@@ -208,7 +179,7 @@ async function parent(args: string[]): Promise<number> {
       for (const c of contenders) {
         if (round > 0 && measurements.some((m) => m.contender === c && !m.ok)) continue; // does not load here
         const steps = Number(stepsOverride ?? DEFAULT_STEPS[wid] ?? 10);
-        const m = await runJson<Measurement>([script, '--child', c, wid, String(steps), windows]);
+        const m = await runNodeJson<Measurement>([script, '--child', c, wid, String(steps), windows]);
         const r: Measurement = 'contender' in m ? m : { contender: c, workload: wid, ok: false, error: m.error };
         measurements.push(r);
         console.log(`  round ${round + 1} ${wid} ${c}: ${r.ok ? `${Math.round(median(r.train!))} samples/s` : `not measured (${r.error})`}`);

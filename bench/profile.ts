@@ -14,6 +14,7 @@ import { loadBackend } from '../src/backend';
 import { configureOps } from '../src/model/ops';
 import { WORKLOADS, makeHarness, type OptimizerForm } from './workloads';
 import { setAttentionImpl, type AttentionImpl } from '../src/model/attention';
+import { flag } from './util';
 
 interface Entry { ms: number; calls: number }
 
@@ -78,11 +79,6 @@ function byKind(byName: Map<string, Entry>): Map<string, Entry> {
     out.set(kind, k);
   }
   return out;
-}
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 async function main(): Promise<void> {

@@ -14,13 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-
-const ROOT = join(__dirname, '..', '..');
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
+import { arg, machineLine, ROOT, writeResultJson } from './util';
 
 /**
  * This process's CPU seconds: the wasm backend runs on this one thread, so CPU time is the run's own work, far less
@@ -133,14 +127,13 @@ async function main(): Promise<void> {
     config: resolve(arg('config', join(ROOT, 'configs', 'papers', 'reduced', 'mixup-label-noise-small.yaml'))),
     epochs: epochs ? Number(epochs) : undefined, runs: Number(arg('runs', '2')), backend: arg('backend', 'wasm'),
   });
-  console.log(`machine: ${os.cpus()[0]?.model}, ${os.cpus().length} cores; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(machineLine());
   console.log(`process start-up (CPU s): ${Object.entries(r.startup).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   for (const run of r.runs) {
     console.log(`${run.id} (${run.epochs} epochs, noise ${run.noise}): ${run.seconds.total.toFixed(2)} CPU s`);
     for (const [k, v] of Object.entries(run.shares)) console.log(`  ${k.padEnd(36)} ${run.seconds[k].toFixed(2).padStart(7)} s  ${(100 * v).toFixed(1).padStart(5)}%`);
   }
-  const out = arg('json', '');
-  if (out) writeFileSync(out, JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length }, load: os.loadavg(), ...r }, null, 1));
+  writeResultJson(r);
 }
 
 if (require.main === module) {

@@ -35,6 +35,7 @@ import { createOptimizer, type Optimizer } from '../src/train/optimizers';
 import { makeStepLoss, plainGradients } from '../src/train/step';
 import { Rng } from '../src/util/rng';
 import { instrumentKernels } from './profile';
+import { arg, formatLoad, median } from './util';
 
 type Form = 'split' | 'grouped' | 'blockdiag' | 'batched';
 
@@ -50,17 +51,6 @@ const SHAPES: Shape[] = [
   { id: 'A', cfg: { type: 'transformer', dim: 64, depth: 2, heads: 4, mlpDim: 128, patch: 2, pool: 'mean', dropout: 0 }, batch: 64, image: [8, 8, 1], classes: 10 },
   { id: 'short', cfg: { type: 'transformer', dim: 32, depth: 1, heads: 2, mlpDim: 64, patch: 2, pool: 'mean', dropout: 0 }, batch: 32, image: [8, 8, 1], classes: 10 },
 ];
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Stacked operations, rows grouped by model: x [K·M, in].
@@ -487,7 +477,7 @@ async function main(): Promise<void> {
     return;
   }
   const load0 = os.loadavg();
-  console.log(`backend ${info.name}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`backend ${info.name}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores; load average ${formatLoad(load0)}`);
   console.log('CPU ms per model-step (median over repeats; contenders interleaved step by step); ratio = separate ÷ form (> 1: stacking pays)');
   const results: Record<string, unknown>[] = [];
   const rng = new Rng(7);
@@ -525,7 +515,7 @@ async function main(): Promise<void> {
     }
   }
   const load1 = os.loadavg();
-  console.log(`load average at end ${load1.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`load average at end ${formatLoad(load1)}`);
   const out = arg('json', '');
   if (out) writeFileSync(out, JSON.stringify({ cpu: os.cpus()[0]?.model, cores: os.cpus().length, load: [load0, load1], repeats, steps, results }, null, 1));
 }

@@ -17,7 +17,7 @@
  *   bench/torch_run.py (its better thread setting).
  * Prints the machine, the load average before and after each contender, and the ratios (≥ 1: mixbench is faster).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,15 +29,7 @@ import { datasetFor } from '../src/data/cache';
 import { featureSize } from '../src/data/dataset';
 import { applyNoise } from '../src/data/noise';
 import { memorisationProbe } from '../src/train/memorisation';
-
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'bin', 'mixbench.js');
-const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
+import { arg, childCpuSeconds, CLI, findTorchPython, machineLine, median, ROOT, shellQuote as q, torchEnv, writeResultJson } from './util';
 
 export interface Timed {
   label: string;
@@ -71,26 +63,6 @@ export function writeRunData(spec: RunSpec, file: string): void {
   writeFileSync(file, Buffer.concat(chunks));
 }
 
-export function findTorchPython(explicit?: string): string | null {
-  for (const py of explicit ? [explicit] : ['python3', '/usr/bin/python3']) {
-    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
-}
-
-function torchEnv(threads: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: String(threads) };
-  delete env.OPENBLAS_CORETYPE; // forces AVX2 kernels on these machines; unset for PyTorch only
-  if (existsSync(OPENBLAS_DIR)) env.LD_LIBRARY_PATH = [OPENBLAS_DIR, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  return env;
-}
-
-function childCpuSeconds(timesOutput: string): number {
-  const children = timesOutput.trim().split('\n').pop()!.trim().split(/\s+/);
-  const sec = (t: string) => { const m = /^(\d+)m([\d.]+)s$/.exec(t); return m ? 60 * Number(m[1]) + Number(m[2]) : NaN; };
-  return sec(children[0]) + sec(children[1]);
-}
-
 /** Run a shell command; its stdout (without the `times` lines) and the CPU seconds of its children (bash `times`). */
 function shell(cmd: string, env?: NodeJS.ProcessEnv): Promise<{ stdout: string; cpuSeconds: number }> {
   return new Promise((done, fail) => {
@@ -105,8 +77,6 @@ function shell(cmd: string, env?: NodeJS.ProcessEnv): Promise<{ stdout: string; 
     });
   });
 }
-
-const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
 
 async function mixbenchRun(label: string, config: string, out: string, extra: string[]): Promise<Timed> {
   const load0 = os.loadavg()[0];
@@ -139,12 +109,6 @@ async function torchSweep(label: string, py: string, files: string[], parallel: 
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   return { label, seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds, load: [load0, os.loadavg()[0]], detail: results };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** A copy of a config with other epochs and output, in `dir`. */
@@ -258,7 +222,7 @@ async function main(): Promise<void> {
   const epochs = arg('epochs', '');
   const py = process.argv.includes('--no-torch') ? null : findTorchPython(arg('torch-python', '') || undefined);
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`machine: ${os.cpus()[0]?.model}, ${os.cpus().length} cores; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(machineLine());
   const r = await compare({
     config: resolve(arg('config', join(ROOT, 'configs', 'papers', 'reduced', 'mixup-label-noise-small.yaml'))),
     epochs: epochs ? Number(epochs) : undefined, rounds: Number(arg('rounds', '1')), what: arg('what', 'sweep,run').split(','), py, extra, log,
@@ -266,8 +230,7 @@ async function main(): Promise<void> {
   });
   if (r.sweep) log(`sweep (${r.sweep.runs} runs × ${r.sweep.epochs} epochs): PyTorch best (${r.sweep.best}) ÷ mixbench wall time = ${r.sweep.ratio.toFixed(2)}× (default flags), ${r.sweep.ratioJobs2.toFixed(2)}× (--jobs 2); CPU time ${r.sweep.cpuRatio.toFixed(2)}×`);
   if (r.run) log(`one run: mixbench ${r.run.mixbenchSamplesPerSec.toFixed(0)} samples/s, PyTorch ${r.run.torchSamplesPerSec.toFixed(0)} samples/s: ${r.run.ratio.toFixed(2)}×; per CPU second ${r.run.cpuRatio.toFixed(2)}×`);
-  const out = arg('json', '');
-  if (out) writeFileSync(out, JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length }, load: os.loadavg(), ...r }, null, 1));
+  writeResultJson(r);
 }
 
 if (require.main === module) {

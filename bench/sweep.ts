@@ -15,13 +15,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
-
-const CLI = join(__dirname, '..', '..', 'bin', 'mixbench.js');
+import { arg, childCpuSeconds, CLI, shellQuote as q } from './util';
 
 export interface SweepTiming {
   jobs: number;
@@ -44,7 +38,6 @@ export interface SweepTiming {
 interface Event { type: string; worker?: number; t: number }
 
 function sweepOnce(config: string, out: string, j: number): Promise<SweepTiming> {
-  const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
   const cmd = `${q(process.execPath)} ${q(CLI)} run ${q(config)} -o ${q(out)} --jobs ${j} --json; s=$?; times >&2; exit $s`;
   const load0 = loadavg()[0];
   const t0 = process.hrtime.bigint();
@@ -69,8 +62,6 @@ function sweepOnce(config: string, out: string, j: number): Promise<SweepTiming>
     p.on('close', (code) => {
       const seconds = at();
       if (code !== 0) return fail(new Error(`mixbench run --jobs ${j} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-      const times = stderr.trim().split('\n').pop()!.trim().split(/\s+/);
-      const sec = (t: string) => { const m = /^(\d+)m([\d.]+)s$/.exec(t); return m ? 60 * Number(m[1]) + Number(m[2]) : NaN; };
       const started = events.filter((e) => e.type === 'run_started');
       const finished = events.filter((e) => e.type === 'run_finished');
       let runSeconds = 0;
@@ -84,7 +75,7 @@ function sweepOnce(config: string, out: string, j: number): Promise<SweepTiming>
       }
       const csv = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n');
       done({
-        jobs: j, seconds, cpuSeconds: sec(times[0]) + sec(times[1]), runs: csv.length - 1, load: [load0, loadavg()[0]],
+        jobs: j, seconds, cpuSeconds: childCpuSeconds(stderr), runs: csv.length - 1, load: [load0, loadavg()[0]],
         startupSeconds: started.length ? started[0].t : NaN, runSeconds, gapSeconds, gaps,
         tailSeconds: finished.length ? seconds - finished[finished.length - 1].t : NaN,
       });

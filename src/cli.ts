@@ -39,10 +39,10 @@ function parseCount(flag: string, value: string, min: number): number {
 }
 
 /** Worker processes for `run --jobs N`, started before the data and resource checks so that their start-up overlaps them. */
-async function startWorkers(backend: BackendName, jobs: number, threads: number | undefined, runs: RunSpec[]) {
+async function startWorkers(backend: BackendName, count: number, threads: number | undefined, runs: RunSpec[]) {
   const { WorkerPool, distinctDatasets, threadsPerWorker } = await import('./run/pool');
   const { cpus } = await import('node:os');
-  return new WorkerPool(backend, threadsPerWorker(jobs, cpus().length, threads), distinctDatasets(runs), Math.min(jobs, runs.length));
+  return new WorkerPool(backend, threadsPerWorker(count, cpus().length, threads), distinctDatasets(runs), count);
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -112,8 +112,9 @@ export function buildProgram(): Command {
       const retries = parseCount('--retries', flags.retries, 0);
       const mine = selectShard(selected, shard);
       const backend = flags.backend ?? exp.backend;
-      // With workers, they start now: their start-up overlaps the checks below.
-      const pool = jobs > 1 && mine.length > 1 ? await startWorkers(backend, jobs, threads, mine) : undefined;
+      // With workers, they start now (as many as there are runs to train): their start-up overlaps the checks below.
+      const pending = (await import('./store/records')).runsWithoutRecord(plan.output, mine, !!flags.force).length;
+      const pool = jobs > 1 && pending > 0 ? await startWorkers(backend, Math.min(jobs, pending), threads, mine) : undefined;
       let result;
       try {
         // Read and check every dataset before any training (bad data files exit 2 naming the file and place).

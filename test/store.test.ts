@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordFormat, RECORD_VERSION, type RunRecord } from '../src/core/record';
-import { inspectRunDir, runDir, writeRunRecord } from '../src/store/records';
+import { inspectRunDir, runDir, runsWithoutRecord, writeRunRecord } from '../src/store/records';
 import { collectMerged } from '../src/store/merge';
 import { fakeRecord } from './report-fixtures';
 import { CLI, tempDir } from './helpers';
@@ -97,4 +97,15 @@ output: ${out}
   const refused = await runCli(['run', config, '--json', '-q']);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /written by a newer mixbench/);
+});
+
+test('runsWithoutRecord: the runs a sweep will train (no done marker), every run with force', () => {
+  const dir = tempDir('mixbench-store-pending-');
+  const records = [1, 2, 3].map((seed) => fakeRecord({ method: 'baseline', seed, curve: [0.5, 0.6] }));
+  writeRunRecord(dir, records[1]);
+  const specs = records.map((r) => r.spec);
+  assert.deepEqual(runsWithoutRecord(dir, specs).map((r) => r.seed), [1, 3]);
+  assert.deepEqual(runsWithoutRecord(dir, specs, true).map((r) => r.seed), [1, 2, 3]);
+  rmSync(join(runDir(dir, records[1].id), 'done'));
+  assert.equal(runsWithoutRecord(dir, specs).length, 3, 'a record without its done marker is unfinished');
 });

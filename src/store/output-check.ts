@@ -8,6 +8,7 @@
  */
 import { existsSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { runsWithoutRecord } from './records';
 import type { RunSpec } from '../core/run';
 import { ensureDir, formatBytes, StorageError, storageError, writeFileAtomic } from '../util/fs';
 
@@ -126,8 +127,7 @@ export interface RunDataShape {
 /** The disk-space shapes of the runs still to be written (not complete, unless `force`). */
 export function pendingOutputShapes(dir: string, runs: RunSpec[], dataOf: (spec: RunSpec) => RunDataShape, force = false): RunOutputShape[] {
   const out: RunOutputShape[] = [];
-  for (const r of runs) {
-    if (!force && existsSync(join(dir, 'runs', r.id, 'done'))) continue;
+  for (const r of runsWithoutRecord(dir, runs, force)) {
     const d = dataOf(r);
     const elements = r.member && d.modality === 'image' ? ({ c4: 4, flip: 2, none: 1 } as const)[r.member.measure] : 1;
     out.push({

@@ -11,6 +11,14 @@ import { writeFileAtomic } from '../util/fs';
 import { checkDone, doneMarker, okNumbersSound } from './integrity';
 import { staleReason } from './versions';
 
+/**
+ * The runs without a `done` marker (every run with `force`): what a sweep will train, short of the records it finds
+ * damaged or stale when it reads them. One existsSync per run: cheap enough to size things before the sweep starts.
+ */
+export function runsWithoutRecord(output: string, runs: readonly RunSpec[], force = false): RunSpec[] {
+  return force ? [...runs] : runs.filter((r) => !existsSync(join(runDir(output, r.id), 'done')));
+}
+
 export function runDir(output: string, id: string): string {
   return join(output, 'runs', id);
 }
