@@ -178,6 +178,8 @@ test('claims: holds, does not hold, not enough runs', () => {
   assert.deepEqual(r.map((x) => x.verdict), ['holds', 'holds', 'does not hold', 'holds', 'does not hold', 'no matching runs', 'holds']);
   assert.match(r[0].text, /^mixup > baseline, last-epoch accuracy, 40% symmetric noise: \+0\.11\d, d_z \d+\.\d\d, p < 0\.001, Holm p < 0\.001 over 6 claims \(paired t\), 6 seeds — holds$/);
   assert.match(r[1].text, /^mixup < baseline, best − last accuracy gap/);
+  // A lower-is-better claim prints Δ = A − B and its d_z with the same sign (here both negative: mixup's gap is smaller).
+  assert.match(r[1].text, /: −\d\.\d{3}, d_z −(\d|∞)/);
   assert.equal(r[0].pairs, 6);
   // Three seeds: the t-test can decide; exact Wilcoxon cannot reach 0.05 with fewer than 6 pairs.
   const few = noiseSweep([1, 2, 3]);

@@ -45,6 +45,11 @@ export interface ClaimResult {
   pairs: number;
   /** Paired improvements of the claimed arm over the other (positive in the claimed direction). */
   improvements?: number[];
+  /**
+   * −1 when the printed difference is A − B of a lower-is-better metric (ECE, NLL), so that an improvement is a
+   * negative difference; the printed d_z then takes the difference's sign. Unset (+1) otherwise.
+   */
+  direction?: 1 | -1;
   /** Effect size, power and the reason for the verdict (claims with a p-value). */
   judgement?: ClaimJudgement;
   /** "A > B, metric, where" and the numbers, from which `text` is composed. */
@@ -140,7 +145,8 @@ export function claimText(r: ClaimResult): string {
   const testName = r.claim.kind === 'notWorse' ? 'non-inferiority t' : r.claim.kind === 'ensemble' ? 'one-sample t' : r.test === 'wilcoxon' ? 'exact Wilcoxon' : 'paired t';
   const holm = r.family && r.family > 1 ? `, Holm ${fmtP(r.pAdjusted!)} over ${r.family} claims` : '';
   const why = j.reason ? `; ${j.reason}` : '';
-  return `${r.label}: ${r.detail}, d_z ${fmtDz(j.dz)}, ${fmtP(r.p)}${holm} (${testName}), ${r.pairs} ${r.claim.kind === 'ensemble' ? 'members' : 'seeds'}${why} — ${r.verdict}`;
+  const dz = j.dz === undefined ? undefined : (r.direction ?? 1) * j.dz;
+  return `${r.label}: ${r.detail}, d_z ${fmtDz(dz)}, ${fmtP(r.p)}${holm} (${testName}), ${r.pairs} ${r.claim.kind === 'ensemble' ? 'members' : 'seeds'}${why} — ${r.verdict}`;
 }
 
 /**
@@ -169,7 +175,9 @@ export function evaluateClaim(records: RunRecord[], claim: Claim, settings: Repo
     const label = `${a.method === claim.method && b.method === claim.than ? head : headOf(a.method, b.method)}, ${metricName}, ${where}`;
     const [xa, xb] = matchBySeed(a.runs, b.runs, (r) => claimValue(r, claim.metric, settings.k));
     const d = pairedDifferences(xa, xb);
-    const base: Omit<ClaimResult, 'verdict' | 'text'> = { claim, experiment: a.experiment, dataset: a.dataset, noise: a.noise, test, pairs: d.length };
+    const base: Omit<ClaimResult, 'verdict' | 'text'> = {
+      claim, experiment: a.experiment, dataset: a.dataset, noise: a.noise, test, pairs: d.length, direction: higherIsBetter(claim.metric) ? 1 : -1,
+    };
     const minP = test === 'wilcoxon' ? 2 / 2 ** d.length : 0;
     if (d.length < 2 || (claim.kind === 'better' && minP >= settings.alpha)) {
       const why = d.length < 2 ? `${d.length} seed-matched pair${d.length === 1 ? '' : 's'}` : `${d.length} pairs: the exact Wilcoxon test cannot reach p < ${settings.alpha} with fewer than ${Math.ceil(Math.log2(2 / settings.alpha) + 1e-9)}`;

@@ -133,13 +133,14 @@ function claimsSection(claims: ClaimResult[]): string {
   const fmtP = (p: number | undefined) => (p === undefined ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
   const rows = claims.map((c) => {
     const j = c.judgement;
+    const dz = j?.dz === undefined ? undefined : (c.direction ?? 1) * j.dz; // the sign of Δ (A − B), as the claim line
     const seeds = j?.seedsNeeded === undefined ? '–' : Number.isFinite(j.seedsNeeded) ? String(j.seedsNeeded) : '>100000';
     const seedsFor = j?.seedsFor === 'effect' ? ` (paper's ${fmt(c.claim.effect, 3, true)})` : j?.seedsFor === 'observed' ? ' (observed Δ)' : j?.seedsFor === 'margin' ? ` (margin ${c.claim.margin})` : '';
     const cells: [string, number | undefined][] = [
       [c.label ?? c.text.split(':')[0], undefined],
       [fmt(c.delta, 3, true), c.delta],
       [c.ci95 ? `${fmt(c.ci95[0], 3, true)} to ${fmt(c.ci95[1], 3, true)}` : '–', c.ci95?.[0]],
-      [fmt(j?.dz, 2), j?.dz],
+      [fmt(dz, 2), dz],
       [fmtP(c.p), c.p],
       [c.family && c.family > 1 ? `${fmtP(c.pAdjusted)} (${c.family})` : fmtP(c.pAdjusted), c.pAdjusted],
       [String(c.pairs), c.pairs],

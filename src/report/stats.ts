@@ -734,10 +734,10 @@ export function judgeClaim(e: ClaimEvidence): ClaimJudgement {
   if (m > 0) {
     const seeds = Math.max(minSeeds(powerAlpha), seedsNeeded(m / sd, { alpha: powerAlpha, power }));
     return judged('inconclusive', {
-      mdd, seedsNeeded: seeds, seedsFor: 'observed', reason: `${mddText} > the observed ${fmt3(m)}; ${seedsText(seeds)} would detect it`,
+      mdd, seedsNeeded: seeds, seedsFor: 'observed', reason: `${mddText} > the observed improvement ${fmt3(m)}; ${seedsText(seeds)} would detect it`,
     });
   }
-  return judged('inconclusive', { mdd, reason: `the observed ${fmt3(m)} is within half the ${mddText} of zero` });
+  return judged('inconclusive', { mdd, reason: `the observed improvement ${fmt3(m)} is within half the ${mddText} of zero` });
 }
 
 function seedsText(n: number): string {
