@@ -30,7 +30,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeMachine, findTorchPython, flag, formatLoad, lastJsonLine, median, runNodeJson, torchEnv } from './util';
-import { WORKLOADS, makeHarness, type Workload } from './workloads';
+import { WORKLOADS, makeHarness, timeHarness, type Workload } from './workloads';
 
 interface ChildResult {
   backend: string;
@@ -79,7 +79,6 @@ async function child(backend: string, workloadId: string, windows: number, steps
   try {
     const { loadBackend } = await import('../src/backend');
     const { configureOps } = await import('../src/model/ops');
-    const tf = await import('../src/tf');
     const forced = backend === 'wasm-threads';
     if (forced) (await import('./wasm-threads')).forceWasmThreads(2);
     const info = await loadBackend((forced ? 'wasm' : backend) as 'wasm');
@@ -95,34 +94,8 @@ async function child(backend: string, workloadId: string, windows: number, steps
     const evalN = info.name === 'cpu' ? 256 : 1024;
     const h = makeHarness(w, { evalN });
     res.params = h.model.parameterCount;
-    // Host reads are asynchronous (`await data()`): the webgpu backend cannot read GPU data synchronously under Node.
-    for (let i = 0; i < Math.min(3, Math.max(1, steps)); i++) {
-      const loss = h.step(i);
-      await loss.data();
-      loss.dispose();
-    }
-    res.tensorsBefore = tf.memory().numTensors;
-    res.trainWindows = [];
-    res.trainCpuWindows = [];
-    for (let r = 0; r < windows; r++) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      let last: ReturnType<typeof h.step> | null = null;
-      for (let i = 0; i < steps; i++) {
-        last?.dispose();
-        last = h.step(i);
-      }
-      await last!.data();
-      last!.dispose();
-      res.trainWindows.push((steps * w.batch) / ((performance.now() - t0) / 1000));
-      const cu = process.cpuUsage(c0);
-      res.trainCpuWindows.push((steps * w.batch) / ((cu.user + cu.system) / 1e6));
-    }
-    res.tensorsAfter = tf.memory().numTensors;
-    if (info.name !== 'cpu') await h.evaluate(512); // warm-up
-    const t0 = performance.now();
-    await h.evaluate(512);
-    res.evalSamplesPerSec = evalN / ((performance.now() - t0) / 1000);
+    const t = await timeHarness(h, w.batch, { warmup: Math.min(3, Math.max(1, steps)), steps, windows, evalN, evalBatch: 512, warmEval: info.name !== 'cpu' });
+    Object.assign(res, t);
     h.dispose();
     res.ok = true;
   } catch (err) {

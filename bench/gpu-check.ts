@@ -54,35 +54,16 @@ async function child(contender: Contender, workloadId: string, steps: number, wi
     // tfjs's own choice of matmul program (-1), split-K with atomic adds included.
     if (contender === 'webgpu-tfjs-matmul') tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', -1);
     res.device = info.device;
-    const { makeHarness } = await import('./workloads');
+    const { makeHarness, timeHarness } = await import('./workloads');
     const w = WORKLOADS.find((x) => x.id === workloadId);
     if (!w) throw new Error(`unknown workload ${workloadId}`);
     const evalN = 512;
     const h = makeHarness(w, { evalN });
-    // Warm-up (shader compilation on webgpu), then timed windows with one host read each.
-    for (let i = 0; i < 2; i++) {
-      const loss = h.step(i);
-      await loss.data();
-      loss.dispose();
-    }
-    res.tensorsBefore = tf.memory().numTensors;
-    res.train = [];
-    for (let r = 0; r < windows; r++) {
-      const t0 = performance.now();
-      let last: ReturnType<typeof h.step> | null = null;
-      for (let i = 0; i < steps; i++) {
-        last?.dispose();
-        last = h.step(i);
-      }
-      await last!.data();
-      last!.dispose();
-      res.train.push((steps * w.batch) / ((performance.now() - t0) / 1000));
-    }
-    res.tensorsAfter = tf.memory().numTensors;
-    await h.evaluate(256); // warm-up
-    const t0 = performance.now();
-    await h.evaluate(256);
-    res.evalSamplesPerSec = evalN / ((performance.now() - t0) / 1000);
+    const t = await timeHarness(h, w.batch, { warmup: 2, steps, windows, evalN, evalBatch: 256, warmEval: true });
+    res.train = t.trainWindows;
+    res.tensorsBefore = t.tensorsBefore;
+    res.tensorsAfter = t.tensorsAfter;
+    res.evalSamplesPerSec = t.evalSamplesPerSec;
     h.dispose();
     res.ok = true;
   } catch (err) {

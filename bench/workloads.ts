@@ -63,6 +63,54 @@ export interface Harness {
   dispose(): void;
 }
 
+export interface HarnessTiming {
+  /** Training samples per wall-second, per timed window. */
+  trainWindows: number[];
+  /** Training samples per CPU-second of this process (all threads), per window. */
+  trainCpuWindows: number[];
+  tensorsBefore: number;
+  tensorsAfter: number;
+  evalSamplesPerSec: number;
+}
+
+/**
+ * Time a harness the way every throughput bench does: `warmup` steps read back one by one (shader compilation, JIT),
+ * then `windows` windows of `steps` steps with one host read each, then one evaluation of the harness's `evalN`
+ * examples in batches of `evalBatch` (after an untimed one when `warmEval`). Host reads are asynchronous
+ * (`await data()`): the webgpu backend cannot read GPU data synchronously under Node.
+ */
+export async function timeHarness(
+  h: Harness, batch: number, o: { warmup: number; steps: number; windows: number; evalN: number; evalBatch: number; warmEval: boolean },
+): Promise<HarnessTiming> {
+  for (let i = 0; i < o.warmup; i++) {
+    const loss = h.step(i);
+    await loss.data();
+    loss.dispose();
+  }
+  const tensorsBefore = tf.memory().numTensors;
+  const trainWindows: number[] = [];
+  const trainCpuWindows: number[] = [];
+  for (let r = 0; r < o.windows; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let last: tf.Scalar | null = null;
+    for (let i = 0; i < o.steps; i++) {
+      last?.dispose();
+      last = h.step(i);
+    }
+    await last!.data();
+    last!.dispose();
+    trainWindows.push((o.steps * batch) / ((performance.now() - t0) / 1000));
+    const cu = process.cpuUsage(c0);
+    trainCpuWindows.push((o.steps * batch) / ((cu.user + cu.system) / 1e6));
+  }
+  const tensorsAfter = tf.memory().numTensors;
+  if (o.warmEval) await h.evaluate(o.evalBatch);
+  const t0 = performance.now();
+  await h.evaluate(o.evalBatch);
+  return { trainWindows, trainCpuWindows, tensorsBefore, tensorsAfter, evalSamplesPerSec: o.evalN / ((performance.now() - t0) / 1000) };
+}
+
 /**
  * Random inputs: images in [0,1), tabular N(0,1), token ids in [2, vocab) with each sequence 4–L tokens long and
  * padded with 0 (the PyTorch reference draws the same distribution).
