@@ -78,6 +78,21 @@ interface WasmHeap {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+/** The float32 data of a tensor as a view of the wasm heap (valid until the next allocation may grow the heap). */
+const f32 = (heap: WasmHeap, t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
+
+/** Register one of mixbench's wasm kernels, which read and write the backend's heap directly. */
+function registerHeapKernel(
+  kernelName: string,
+  run: (heap: WasmHeap, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>) => tf.TensorInfo | tf.TensorInfo[],
+): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => run(backend as unknown as WasmHeap, inputs as Record<string, tf.TensorInfo>, attrs as Record<string, unknown>),
+  });
+}
+
 const FLATTEN = 'MixbenchFlatten';
 const LAYER_NORM = 'MixbenchLayerNorm';
 const LAYER_NORM_GRAD = 'MixbenchLayerNormGrad';
@@ -94,55 +109,39 @@ const UNFLATTEN = 'MixbenchUnflatten';
 function registerFlatKernels(): void {
   if (tf.getKernel(FLATTEN, 'wasm')) return;
   registerLayerNormKernels();
-  tf.registerKernel({
-    kernelName: COLUMN_SUMS,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const heap = backend as unknown as WasmHeap;
-      const x = (inputs as { x: tf.TensorInfo }).x;
-      const groups = (attrs as unknown as { groups: number }).groups;
-      const [rows, cols] = x.shape;
-      const out = heap.makeOutput(groups === 1 ? [cols] : [groups, cols], 'float32');
-      const v = heap.typedArrayFromHeap(x) as Float32Array;
-      const sums = heap.typedArrayFromHeap(out) as Float32Array;
-      const per = rows / groups;
-      for (let g = 0; g < groups; g++) addRowsInOrder(v.subarray(g * per * cols, (g + 1) * per * cols), per, cols, sums.subarray(g * cols, (g + 1) * cols));
-      return out;
-    },
+  registerHeapKernel(COLUMN_SUMS, (heap, { x }, attrs) => {
+    const groups = attrs.groups as number;
+    const [rows, cols] = x.shape;
+    const out = heap.makeOutput(groups === 1 ? [cols] : [groups, cols], 'float32');
+    const v = f32(heap, x);
+    const sums = f32(heap, out);
+    const per = rows / groups;
+    for (let g = 0; g < groups; g++) addRowsInOrder(v.subarray(g * per * cols, (g + 1) * per * cols), per, cols, sums.subarray(g * cols, (g + 1) * cols));
+    return out;
   });
-  tf.registerKernel({
-    kernelName: FLATTEN,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const heap = backend as unknown as WasmHeap;
-      const parts = Object.values(inputs) as tf.TensorInfo[];
-      const total = parts.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
-      const out = heap.makeOutput([total], 'float32');
-      const values = heap.typedArrayFromHeap(out);
-      let offset = 0;
-      for (const t of parts) {
-        const v = heap.typedArrayFromHeap(t);
-        values.set(v, offset);
-        offset += v.length;
-      }
-      return out;
-    },
+  registerHeapKernel(FLATTEN, (heap, inputs) => {
+    const parts = Object.values(inputs);
+    const total = parts.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    const out = heap.makeOutput([total], 'float32');
+    const values = heap.typedArrayFromHeap(out);
+    let offset = 0;
+    for (const t of parts) {
+      const v = heap.typedArrayFromHeap(t);
+      values.set(v, offset);
+      offset += v.length;
+    }
+    return out;
   });
-  tf.registerKernel({
-    kernelName: UNFLATTEN,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const heap = backend as unknown as WasmHeap;
-      const outs = (attrs as unknown as { shapes: number[][] }).shapes.map((shape) => heap.makeOutput(shape, 'float32'));
-      const src = heap.typedArrayFromHeap((inputs as { x: tf.TensorInfo }).x);
-      let offset = 0;
-      for (const o of outs) {
-        const v = heap.typedArrayFromHeap(o);
-        v.set(src.subarray(offset, offset + v.length));
-        offset += v.length;
-      }
-      return outs;
-    },
+  registerHeapKernel(UNFLATTEN, (heap, { x }, attrs) => {
+    const outs = (attrs.shapes as number[][]).map((shape) => heap.makeOutput(shape, 'float32'));
+    const src = heap.typedArrayFromHeap(x);
+    let offset = 0;
+    for (const o of outs) {
+      const v = heap.typedArrayFromHeap(o);
+      v.set(src.subarray(offset, offset + v.length));
+      offset += v.length;
+    }
+    return outs;
   });
 }
 
@@ -239,33 +238,19 @@ function layerNormGradRows(dy: Float32Array, xhat: Float32Array, rstd: Float32Ar
  * 9 and 11 kernel calls of the chain at ~7 µs of engine overhead each.
  */
 function registerLayerNormKernels(): void {
-  tf.registerKernel({
-    kernelName: LAYER_NORM,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const heap = backend as unknown as WasmHeap;
-      const { x, g, b } = inputs as { x: tf.TensorInfo; g: tf.TensorInfo; b: tf.TensorInfo };
-      const [rows, d] = x.shape;
-      const outs = [heap.makeOutput([rows, d], 'float32'), heap.makeOutput([rows, d], 'float32'), heap.makeOutput([rows, 1], 'float32')];
-      const [y, xhat, rstd] = outs.map((t) => heap.typedArrayFromHeap(t) as Float32Array);
-      const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
-      layerNormRows(view(x), view(g), view(b), (attrs as unknown as { eps: number }).eps, d, y, xhat, rstd);
-      return outs;
-    },
+  registerHeapKernel(LAYER_NORM, (heap, { x, g, b }, attrs) => {
+    const [rows, d] = x.shape;
+    const outs = [heap.makeOutput([rows, d], 'float32'), heap.makeOutput([rows, d], 'float32'), heap.makeOutput([rows, 1], 'float32')];
+    const [y, xhat, rstd] = outs.map((t) => f32(heap, t));
+    layerNormRows(f32(heap, x), f32(heap, g), f32(heap, b), attrs.eps as number, d, y, xhat, rstd);
+    return outs;
   });
-  tf.registerKernel({
-    kernelName: LAYER_NORM_GRAD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const heap = backend as unknown as WasmHeap;
-      const { dy, xhat, rstd, g } = inputs as { dy: tf.TensorInfo; xhat: tf.TensorInfo; rstd: tf.TensorInfo; g: tf.TensorInfo };
-      const [rows, d] = dy.shape;
-      const outs = [heap.makeOutput([rows, d], 'float32'), heap.makeOutput([d], 'float32'), heap.makeOutput([d], 'float32')];
-      const [dx, dg, db] = outs.map((t) => heap.typedArrayFromHeap(t) as Float32Array);
-      const view = (t: tf.TensorInfo) => heap.typedArrayFromHeap(t) as Float32Array;
-      layerNormGradRows(view(dy), view(xhat), view(rstd), view(g), d, dx, dg, db);
-      return outs;
-    },
+  registerHeapKernel(LAYER_NORM_GRAD, (heap, { dy, xhat, rstd, g }) => {
+    const [rows, d] = dy.shape;
+    const outs = [heap.makeOutput([rows, d], 'float32'), heap.makeOutput([d], 'float32'), heap.makeOutput([d], 'float32')];
+    const [dx, dg, db] = outs.map((t) => f32(heap, t));
+    layerNormGradRows(f32(heap, dy), f32(heap, xhat), f32(heap, rstd), f32(heap, g), d, dx, dg, db);
+    return outs;
   });
 }
 
