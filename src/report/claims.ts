@@ -138,6 +138,12 @@ export function judgeFamilies(results: ClaimResult[], settings: ReportSettings):
 
 const fmtDz = (dz: number | undefined) => (dz === undefined ? '–' : Number.isFinite(dz) ? dz.toFixed(2).replace(/^-/, '−') : dz > 0 ? '∞' : '−∞');
 
+/** A claim's d_z with the sign of its printed difference A − B (the judgement's d_z is of the improvement). */
+export function printedDz(r: ClaimResult): number | undefined {
+  const dz = r.judgement?.dz;
+  return dz === undefined ? undefined : (r.direction ?? 1) * dz;
+}
+
 /** The printed line of a judged claim: its numbers, effect size, raw and Holm p, then the verdict and why. */
 export function claimText(r: ClaimResult): string {
   const j = r.judgement;
@@ -145,8 +151,7 @@ export function claimText(r: ClaimResult): string {
   const testName = r.claim.kind === 'notWorse' ? 'non-inferiority t' : r.claim.kind === 'ensemble' ? 'one-sample t' : r.test === 'wilcoxon' ? 'exact Wilcoxon' : 'paired t';
   const holm = r.family && r.family > 1 ? `, Holm ${fmtP(r.pAdjusted!)} over ${r.family} claims` : '';
   const why = j.reason ? `; ${j.reason}` : '';
-  const dz = j.dz === undefined ? undefined : (r.direction ?? 1) * j.dz;
-  return `${r.label}: ${r.detail}, d_z ${fmtDz(dz)}, ${fmtP(r.p)}${holm} (${testName}), ${r.pairs} ${r.claim.kind === 'ensemble' ? 'members' : 'seeds'}${why} — ${r.verdict}`;
+  return `${r.label}: ${r.detail}, d_z ${fmtDz(printedDz(r))}, ${fmtP(r.p)}${holm} (${testName}), ${r.pairs} ${r.claim.kind === 'ensemble' ? 'members' : 'seeds'}${why} — ${r.verdict}`;
 }
 
 /**
@@ -175,17 +180,15 @@ export function evaluateClaim(records: RunRecord[], claim: Claim, settings: Repo
     const label = `${a.method === claim.method && b.method === claim.than ? head : headOf(a.method, b.method)}, ${metricName}, ${where}`;
     const [xa, xb] = matchBySeed(a.runs, b.runs, (r) => claimValue(r, claim.metric, settings.k));
     const d = pairedDifferences(xa, xb);
-    const base: Omit<ClaimResult, 'verdict' | 'text'> = {
-      claim, experiment: a.experiment, dataset: a.dataset, noise: a.noise, test, pairs: d.length, direction: higherIsBetter(claim.metric) ? 1 : -1,
-    };
+    // Improvement: positive when A is better, whatever the metric's direction.
+    const sign = higherIsBetter(claim.metric) ? 1 : -1;
+    const base: Omit<ClaimResult, 'verdict' | 'text'> = { claim, experiment: a.experiment, dataset: a.dataset, noise: a.noise, test, pairs: d.length, direction: sign };
     const minP = test === 'wilcoxon' ? 2 / 2 ** d.length : 0;
     if (d.length < 2 || (claim.kind === 'better' && minP >= settings.alpha)) {
       const why = d.length < 2 ? `${d.length} seed-matched pair${d.length === 1 ? '' : 's'}` : `${d.length} pairs: the exact Wilcoxon test cannot reach p < ${settings.alpha} with fewer than ${Math.ceil(Math.log2(2 / settings.alpha) + 1e-9)}`;
       out.push({ ...base, verdict: 'not enough runs', text: `${label}: ${why} — not enough runs` });
       continue;
     }
-    // Improvement: positive when A is better, whatever the metric's direction.
-    const sign = higherIsBetter(claim.metric) ? 1 : -1;
     const delta = d.reduce((s, x) => s + x, 0) / d.length;
     const ci = confidenceInterval(d)!;
     const improvements = d.map((x) => sign * x);

@@ -9,7 +9,7 @@
  */
 import type { RunRecord } from '../core/record';
 import type { ClaimResult, Verdict } from './claims';
-import { CLAIMS_NOTE } from './claims';
+import { CLAIMS_NOTE, printedDz } from './claims';
 import { displayTable } from './format';
 import { metricTitle } from './settings';
 import type { Cell, Summary } from './summary';
@@ -133,7 +133,7 @@ function claimsSection(claims: ClaimResult[]): string {
   const fmtP = (p: number | undefined) => (p === undefined ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
   const rows = claims.map((c) => {
     const j = c.judgement;
-    const dz = j?.dz === undefined ? undefined : (c.direction ?? 1) * j.dz; // the sign of Δ (A − B), as the claim line
+    const dz = printedDz(c);
     const seeds = j?.seedsNeeded === undefined ? '–' : Number.isFinite(j.seedsNeeded) ? String(j.seedsNeeded) : '>100000';
     const seedsFor = j?.seedsFor === 'effect' ? ` (paper's ${fmt(c.claim.effect, 3, true)})` : j?.seedsFor === 'observed' ? ' (observed Δ)' : j?.seedsFor === 'margin' ? ` (margin ${c.claim.margin})` : '';
     const cells: [string, number | undefined][] = [
