@@ -113,8 +113,8 @@ export function buildProgram(): Command {
       const mine = selectShard(selected, shard);
       const backend = flags.backend ?? exp.backend;
       // With workers, they start now (as many as there are runs to train): their start-up overlaps the checks below.
-      const pending = (await import('./store/records')).runsWithoutRecord(plan.output, mine, !!flags.force).length;
-      const pool = jobs > 1 && pending > 0 ? await startWorkers(backend, Math.min(jobs, pending), threads, mine) : undefined;
+      const pending = (await import('./store/records')).runsWithoutRecord(plan.output, mine, !!flags.force);
+      const pool = jobs > 1 && pending.length > 0 ? await startWorkers(backend, Math.min(jobs, pending.length), threads, pending) : undefined;
       let result;
       try {
         // Read and check every dataset before any training (bad data files exit 2 naming the file and place).
@@ -123,8 +123,8 @@ export function buildProgram(): Command {
         checkRunData(plan.runs, datasetFor);
         // Memory (model, batch, optimizer state vs backend and machine) and disk space, before any training.
         (await import('./config/resources')).checkResources(mine, datasetFor, { backend, jobs });
-        const { checkOutputSpace, pendingOutputShapes } = await import('./store/output-check');
-        checkOutputSpace(plan.output, pendingOutputShapes(plan.output, mine, datasetFor, !!flags.force), plan.runs.length, { flag: !!flags.output, config: configPath });
+        const { checkOutputSpace, outputShapes } = await import('./store/output-check');
+        checkOutputSpace(plan.output, outputShapes(pending, datasetFor), plan.runs.length, { flag: !!flags.output, config: configPath });
         const progress = createProgress({ quiet: !!flags.quiet, json: !!flags.json });
         const report = new ReportWriter(plan.output, exp.report, { saveSettings: true, sweep: sweepInfoFor(configPath, process.argv, process.env, exp.overrides ?? []) });
         try {

@@ -8,7 +8,6 @@
  */
 import { existsSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { runsWithoutRecord } from './records';
 import type { RunSpec } from '../core/run';
 import { ensureDir, formatBytes, StorageError, storageError, writeFileAtomic } from '../util/fs';
 
@@ -124,10 +123,10 @@ export interface RunDataShape {
   test: { n: number };
 }
 
-/** The disk-space shapes of the runs still to be written (not complete, unless `force`). */
-export function pendingOutputShapes(dir: string, runs: RunSpec[], dataOf: (spec: RunSpec) => RunDataShape, force = false): RunOutputShape[] {
+/** The disk-space shapes of runs still to be written (`runsWithoutRecord`: the runs without a complete record). */
+export function outputShapes(runs: RunSpec[], dataOf: (spec: RunSpec) => RunDataShape): RunOutputShape[] {
   const out: RunOutputShape[] = [];
-  for (const r of runsWithoutRecord(dir, runs, force)) {
+  for (const r of runs) {
     const d = dataOf(r);
     const elements = r.member && d.modality === 'image' ? ({ c4: 4, flip: 2, none: 1 } as const)[r.member.measure] : 1;
     out.push({
